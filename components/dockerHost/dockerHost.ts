@@ -1,0 +1,164 @@
+// The DockerHost component: validated settings → ordered remote steps (gate → data disk → apply).
+// Reads like a table of contents; each step's logic lives in scripts/<step>.sh, its plan in steps.ts.
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DockerHostArgs, DockerHostConfig, SshConnection } from "./args";
+import { renderDaemonJson } from "./daemonJson";
+import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
+import { planSteps, RemoteStep, StepName } from "./steps";
+import { DockerHostConfigError, findConfigIssues, validateDockerHostConfig } from "./validate";
+
+/** The settings part of a host's configuration (everything but the connection). */
+type HostSettings = Omit<DockerHostConfig, "connection">;
+
+// Stands in for the connection while only the settings are validated (the connection is checked on its
+// own, because its private key is secret and must not make the daemon.json preview secret too).
+const PLACEHOLDER_CONNECTION: SshConnection = {
+    host: "placeholder.invalid",
+    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----",
+};
+
+/**
+ * Makes a reachable Linux machine a well-configured Docker host over SSH: refuses a host on the wrong
+ * storage driver, mounts a dedicated data disk, moves data-root without losing data, installs
+ * daemon.json and the docker.service drop-in, reloads or restarts Docker with the least disruption,
+ * verifies, and rolls back on failure.
+ */
+export class DockerHost extends pulumi.ComponentResource {
+    /** The daemon.json installed on the host (exact bytes). */
+    public readonly daemonJson: pulumi.Output<string>;
+    /** The docker-host drop-ins for docker.service as installed on the host ("" when none). */
+    public readonly dropIn: pulumi.Output<string>;
+    /** What the last apply did: "none", "reload" or "restart". */
+    public readonly lastAction: pulumi.Output<string>;
+    /** Facts read from `docker info` after the apply. */
+    public readonly facts: pulumi.Output<DockerFacts>;
+
+    private readonly connection: pulumi.Output<SshConnection>;
+
+    constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("docker-host:index:DockerHost", name, {}, opts);
+
+        // 1. Validate before any child exists: synchronously when the values are known now, and again once
+        //    Outputs resolve (every step's inputs derive from the validated values, so none runs on error).
+        validateKnownNow(name, args);
+        const settings: pulumi.Output<HostSettings> = pulumi
+            .output({
+                dataDisk: args.dataDisk,
+                daemon: args.daemon,
+                allowInsecureTcp: args.allowInsecureTcp,
+                dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
+            })
+            .apply((s) => {
+                const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), connection: PLACEHOLDER_CONNECTION });
+                return rest;
+            });
+        this.connection = pulumi.output(args.connection).apply((c) => {
+            const issues = findConfigIssues({ connection: dropUndefined(c) });
+            if (issues.length > 0) throw new DockerHostConfigError(name, issues);
+            return c as SshConnection;
+        });
+
+        // 2. The plan: ordered steps, each a remote.Command parented here.
+        const plan = settings.apply((s) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }));
+        const stepNames: StepName[] = args.dataDisk === undefined ? ["gate", "apply"] : ["gate", "data-disk", "apply"];
+        const connection = pulumi.secret(this.connection.apply(toCommandConnection));
+        let previous: pulumi.Resource | undefined;
+        const commands = new Map<StepName, command.remote.Command>();
+        for (const stepName of stepNames) {
+            const step = plan.apply((steps) => findStep(steps, stepName));
+            const cmd = new command.remote.Command(
+                `${name}-${stepName}`,
+                {
+                    connection,
+                    create: step.create,
+                    delete: step.apply((s) => s.delete ?? ""),
+                    stdin: step.stdin,
+                },
+                {
+                    parent: this,
+                    // The first step waits for whatever the component waits for (e.g. the previous rollout batch).
+                    dependsOn: previous ? [previous] : opts?.dependsOn,
+                    // A data-root copy can take long; a hung SSH session must not hang `up` forever.
+                    customTimeouts: { create: "30m", update: "30m", delete: "10m" },
+                },
+            );
+            commands.set(stepName, cmd);
+            previous = cmd;
+        }
+
+        // 3. Outputs.
+        const result = commands.get("apply")!.stdout.apply(parseApplyResult);
+        this.daemonJson = settings.apply((s) => renderDaemonJson(s));
+        this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
+        this.lastAction = result.apply((r) => r.action);
+        this.facts = result.apply((r) => r.facts);
+        this.registerOutputs({
+            daemonJson: this.daemonJson,
+            dropIn: this.dropIn,
+            lastAction: this.lastAction,
+            facts: this.facts,
+        });
+    }
+
+    /**
+     * A @pulumi/docker provider that talks to this host's dockerd over SSH (`ssh://user@host:port`), for
+     * stacks that manage containers on it. Created only when called: its plugin must be installed.
+     * The SSH key must be usable by the docker CLI's ssh (an agent, or `sshOpts: ["-i", path]`).
+     */
+    public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
+        const dockerHostUrl = this.connection.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`);
+        return new docker.Provider(name, { host: dockerHostUrl, sshOpts }, { parent: this, dependsOn: [this] });
+    }
+}
+
+function findStep(steps: readonly RemoteStep[], name: StepName): RemoteStep {
+    const step = steps.find((s) => s.name === name);
+    if (!step) throw new Error(`internal: no "${name}" step planned`);
+    return step;
+}
+
+function toCommandConnection(c: SshConnection): command.types.input.remote.ConnectionArgs {
+    return {
+        host: c.host,
+        port: c.port ?? 22,
+        user: c.user ?? "root",
+        privateKey: c.privateKey,
+        dialErrorLimit: 10,
+        proxy: c.bastion
+            ? {
+                  host: c.bastion.host,
+                  port: c.bastion.port ?? 22,
+                  user: c.bastion.user ?? "root",
+                  privateKey: c.bastion.privateKey ?? c.privateKey,
+              }
+            : undefined,
+    };
+}
+
+/** Validates, at construction, the parts of the args that hold no Outputs or Promises yet. */
+function validateKnownNow(name: string, args: DockerHostArgs): void {
+    const known = (v: unknown) => (isPlain(v) ? v : undefined);
+    const candidate = dropUndefined({
+        connection: isPlain(args.connection) ? args.connection : PLACEHOLDER_CONNECTION,
+        dataDisk: known(args.dataDisk),
+        daemon: known(args.daemon),
+        allowInsecureTcp: known(args.allowInsecureTcp),
+        dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
+    });
+    const issues = findConfigIssues(candidate);
+    if (issues.length > 0) throw new DockerHostConfigError(name, issues);
+}
+
+function isPlain(value: unknown): boolean {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
+    if (Array.isArray(value)) return value.every(isPlain);
+    if (value && typeof value === "object") return Object.values(value).every(isPlain);
+    return true;
+}
+
+/** Drops keys whose value is undefined (optional inputs that were not given). */
+function dropUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

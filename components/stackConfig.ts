@@ -1,0 +1,154 @@
+// Reads a stack's configuration (Pulumi.<stack>.yaml: hosts, shared defaults, per-host overrides, rollout)
+// into typed, validated host entries. Pure apart from the injected file reader; every problem of every
+// host is reported at once, before any resource is created.
+import { DockerHostConfig } from "./dockerHost/args";
+import { DaemonSettings } from "./dockerHost/daemonSettings";
+import { ConfigIssue, didYouMean, findConfigIssues } from "./dockerHost/validate";
+
+/** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
+export interface RawStackConfig {
+    readonly hosts?: unknown;
+    readonly defaults?: unknown;
+    readonly rollout?: unknown;
+    /** The secret config value docker-host:privateKey, if set. */
+    readonly privateKey?: string;
+}
+
+/** One host of the stack, resolved. */
+export interface HostEntry {
+    /** Resource name of the host (also its name in outputs). */
+    readonly name: string;
+    readonly config: DockerHostConfig;
+}
+
+export interface StackConfig {
+    readonly hosts: readonly HostEntry[];
+    /** Hosts changed at once; the next batch waits for this one's verification. */
+    readonly batchSize: number;
+}
+
+export class StackConfigError extends Error {
+    constructor(readonly issues: readonly ConfigIssue[]) {
+        super(
+            `the stack configuration has ${issues.length} problem${issues.length === 1 ? "" : "s"}; nothing was changed on any host:\n` +
+                issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+// Keys a host entry (and, minus name/host, the defaults) may carry.
+const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds"];
+const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
+const ROLLOUT_KEYS = ["batchSize"];
+
+type Entry = Record<string, unknown>;
+
+/**
+ * Resolves the stack's hosts: per-host values over the defaults (daemon settings merged key by key),
+ * the private key from privateKeyPath or the secret docker-host:privateKey, then validates each host.
+ */
+export function readStackConfig(raw: RawStackConfig, readFile: (path: string) => string): StackConfig {
+    const issues: ConfigIssue[] = [];
+    const add = (key: string, message: string) => issues.push({ key, message });
+
+    const defaults = asEntry(raw.defaults ?? {}, "docker-host:defaults", DEFAULT_KEYS, add);
+    const rollout = asEntry(raw.rollout ?? {}, "docker-host:rollout", ROLLOUT_KEYS, add);
+    const batchSize = rollout?.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || (batchSize as number) < 1) {
+        add("docker-host:rollout.batchSize", `${JSON.stringify(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
+    }
+    if (!Array.isArray(raw.hosts) || raw.hosts.length === 0) {
+        add("docker-host:hosts", "lists no hosts. Fix: add at least one entry with a name and a host address.");
+        throw new StackConfigError(issues);
+    }
+
+    const hosts: HostEntry[] = [];
+    const seen = new Set<string>();
+    raw.hosts.forEach((rawHost, index) => {
+        const where = `docker-host:hosts[${index}]`;
+        const host = asEntry(rawHost, where, HOST_KEYS, add);
+        if (!host) return;
+        const name = host.name;
+        if (typeof name !== "string" || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+            add(`${where}.name`, `${JSON.stringify(name)} is not a host name. Fix: lower-case letters, digits and dashes, e.g. "web-1".`);
+            return;
+        }
+        if (seen.has(name)) add(`${where}.name`, `"${name}" is listed twice. Fix: give every host its own name.`);
+        seen.add(name);
+
+        const merged: Entry = { ...(defaults ?? {}), ...host };
+        merged.daemon = mergeDaemon(defaults?.daemon, host.daemon);
+        const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
+        const config = dropUndefined({
+            connection: dropUndefined({
+                host: merged.host,
+                port: merged.port,
+                user: merged.user,
+                privateKey: privateKey ?? "",
+                bastion: merged.bastion,
+            }),
+            dataDisk: merged.dataDisk,
+            daemon: merged.daemon,
+            allowInsecureTcp: merged.allowInsecureTcp,
+            dockerReadyTimeoutSeconds: merged.dockerReadyTimeoutSeconds,
+        });
+        const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
+        hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));
+        if (hostIssues.length === 0 && privateKey !== undefined) hosts.push({ name, config: config as unknown as DockerHostConfig });
+    });
+
+    if (issues.length > 0) throw new StackConfigError(issues);
+    return { hosts, batchSize: batchSize as number };
+}
+
+function asEntry(value: unknown, where: string, allowed: readonly string[], add: (k: string, m: string) => void): Entry | undefined {
+    if (!value || typeof value !== "object" || Array.isArray(value)) {
+        add(where, `expected a mapping, got ${Array.isArray(value) ? "a list" : JSON.stringify(value)}.`);
+        return undefined;
+    }
+    for (const key of Object.keys(value)) {
+        if (!allowed.includes(key)) {
+            const hint = didYouMean(key, allowed);
+            add(`${where}.${key}`, `unknown setting.${hint ? ` Did you mean "${hint}"?` : ""} Known here: ${allowed.join(", ")}.`);
+        }
+    }
+    return value as Entry;
+}
+
+function mergeDaemon(defaults: unknown, overrides: unknown): DaemonSettings | undefined {
+    if (defaults === undefined && overrides === undefined) return undefined;
+    const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+    if ((defaults !== undefined && !isObject(defaults)) || (overrides !== undefined && !isObject(overrides))) {
+        return (overrides ?? defaults) as DaemonSettings; // let the validator report the wrong type
+    }
+    return { ...(defaults as object), ...(overrides as object) } as DaemonSettings;
+}
+
+function resolvePrivateKey(
+    path: unknown,
+    secretKey: string | undefined,
+    readFile: (path: string) => string,
+    where: string,
+    add: (k: string, m: string) => void,
+): string | undefined {
+    if (path === undefined) {
+        if (secretKey !== undefined) return secretKey;
+        add(where, "no SSH key: neither privateKeyPath nor the secret docker-host:privateKey is set. Fix: `pulumi config set --secret docker-host:privateKey < key` or set privateKeyPath.");
+        return undefined;
+    }
+    if (typeof path !== "string" || !path.startsWith("/")) {
+        add(where, `${JSON.stringify(path)} is not an absolute path. Fix: e.g. "/home/me/.ssh/id_ed25519".`);
+        return undefined;
+    }
+    try {
+        return readFile(path);
+    } catch (err) {
+        add(where, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
+        return undefined;
+    }
+}
+
+function dropUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,38 @@
+// The per-environment program: read the stack's config once, create one DockerHost per host, rolling
+// restarts across hosts in batches, and export a per-host summary.
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { DockerHost, readStackConfig, rolloutBatches } from "./components";
+
+const config = new pulumi.Config("docker-host");
+const stack = readStackConfig(
+    {
+        hosts: config.getObject<unknown>("hosts"),
+        defaults: config.getObject<unknown>("defaults"),
+        rollout: config.getObject<unknown>("rollout"),
+        privateKey: config.getSecret("privateKey") === undefined ? undefined : config.require("privateKey"),
+    },
+    (path) => readFileSync(path, "utf8"),
+);
+
+const hosts: Record<string, DockerHost> = {};
+let previousBatch: DockerHost[] = [];
+for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
+    previousBatch = batch.map(
+        ({ name, config: host }) =>
+            (hosts[name] = new DockerHost(
+                name,
+                { ...host, connection: { ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) } },
+                { dependsOn: previousBatch },
+            )),
+    );
+}
+
+/** Per host: what dockerd reports after the apply, and what the last apply did. */
+export const summary = Object.fromEntries(
+    Object.entries(hosts).map(([name, host]) => [
+        name,
+        pulumi.all([host.facts, host.lastAction]).apply(([facts, lastAction]) => ({ ...facts, lastAction })),
+    ]),
+);
+export const daemonJson = Object.fromEntries(Object.entries(hosts).map(([name, host]) => [name, host.daemonJson]));
