@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerHostArgs, DockerHostConfig, SshConnection } from "./args";
 import { renderDaemonJson } from "./daemonJson";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
+import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
 import { planSteps, RemoteStep, StepName } from "./steps";
-import { DockerHostConfigError, findConfigIssues, validateDockerHostConfig } from "./validate";
+import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
 
 /** The settings part of a host's configuration (everything but the connection). */
 type HostSettings = Omit<DockerHostConfig, "connection">;
@@ -15,7 +16,7 @@ type HostSettings = Omit<DockerHostConfig, "connection">;
 // Stands in for the connection while only the settings are validated (the connection is checked on its
 // own, because its private key is secret and must not make the daemon.json preview secret too).
 const PLACEHOLDER_CONNECTION: SshConnection = {
-    host: "placeholder.invalid",
+    host: PLACEHOLDER_HOST,
     privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----",
 };
 
@@ -38,11 +39,11 @@ export class DockerHost extends pulumi.ComponentResource {
     private readonly connection: pulumi.Output<SshConnection>;
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        // 1. Validate before anything is registered: synchronously when the values are known now, and again
+        //    once Outputs resolve (every step's inputs derive from the validated values, so none runs on error).
+        validateKnownNow(name, args);
         super("docker-host:index:DockerHost", name, {}, opts);
 
-        // 1. Validate before any child exists: synchronously when the values are known now, and again once
-        //    Outputs resolve (every step's inputs derive from the validated values, so none runs on error).
-        validateKnownNow(name, args);
         const settings: pulumi.Output<HostSettings> = pulumi
             .output({
                 dataDisk: args.dataDisk,
@@ -56,7 +57,7 @@ export class DockerHost extends pulumi.ComponentResource {
             });
         this.connection = pulumi.output(args.connection).apply((c) => {
             const issues = findConfigIssues({ connection: dropUndefined(c) });
-            if (issues.length > 0) throw new DockerHostConfigError(name, issues);
+            if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf({ connection: c }));
             return c as SshConnection;
         });
 
@@ -64,7 +65,13 @@ export class DockerHost extends pulumi.ComponentResource {
         const plan = settings.apply((s) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }));
         const stepNames: StepName[] = args.dataDisk === undefined ? ["gate", "apply"] : ["gate", "data-disk", "apply"];
         const connection = pulumi.secret(this.connection.apply(toCommandConnection));
-        let previous: pulumi.Resource | undefined;
+        // The step scripts, uploaded to ~/.docker-host/scripts; every step runs one of them.
+        const scripts = new command.remote.CopyToRemote(
+            `${name}-scripts`,
+            { connection, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: REMOTE_PARENT_DIR },
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
+        let previous: pulumi.Resource = scripts;
         const commands = new Map<StepName, command.remote.Command>();
         for (const stepName of stepNames) {
             const step = plan.apply((steps) => findStep(steps, stepName));
@@ -78,8 +85,9 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    // The first step waits for whatever the component waits for (e.g. the previous rollout batch).
-                    dependsOn: previous ? [previous] : opts?.dependsOn,
+                    // Strictly ordered: scripts → gate → data-disk → apply. The upload waits for whatever the
+                    // component waits for (e.g. the previous rollout batch).
+                    dependsOn: [previous],
                     // A data-root copy can take long; a hung SSH session must not hang `up` forever.
                     customTimeouts: { create: "30m", update: "30m", delete: "10m" },
                 },
@@ -148,7 +156,7 @@ function validateKnownNow(name: string, args: DockerHostArgs): void {
         dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
     });
     const issues = findConfigIssues(candidate);
-    if (issues.length > 0) throw new DockerHostConfigError(name, issues);
+    if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf(candidate));
 }
 
 function isPlain(value: unknown): boolean {

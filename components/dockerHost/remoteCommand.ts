@@ -1,47 +1,35 @@
-// Builds the command strings the remote steps run. Pure: the scripts are this repo's own files, the only
-// arguments are fixed tokens (numbers, digests); user values travel on stdin, never on the command line.
-import { readFileSync } from "node:fs";
+// Builds the command strings the remote steps run. Pure: the scripts are this repo's own files, uploaded
+// to `~/.docker-host/scripts` by a remote.CopyToRemote; the only arguments are fixed tokens (a digest,
+// numbers). User values travel on stdin, never on the command line.
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The host scripts under ./scripts, by step. */
 export const STEP_SCRIPTS = ["gate", "disk", "disk-delete", "apply", "apply-delete"] as const;
 export type StepScript = (typeof STEP_SCRIPTS)[number];
 
-const SCRIPTS_DIR = join(__dirname, "scripts");
-const INLINE_LIB_LINE = /^source .*# docker-host:inline-lib$/m;
+/** The folder uploaded to every host. */
+export const SCRIPTS_DIR = join(__dirname, "scripts");
+/** Where the folder lands, relative to the SSH user's home (sshd starts commands there). */
+export const REMOTE_PARENT_DIR = ".docker-host";
+export const REMOTE_SCRIPTS_DIR = `${REMOTE_PARENT_DIR}/scripts`;
+
 const SAFE_ARG = /^[a-z-]+=[A-Za-z0-9.-]+$/;
 
-/** The step's script with lib.sh inlined where the script sources it: one self-contained bash program. */
-export function scriptText(step: StepScript): string {
-    const script = readFileSync(join(SCRIPTS_DIR, `${step}.sh`), "utf8");
-    const lib = readFileSync(join(SCRIPTS_DIR, "lib.sh"), "utf8");
-    if (!INLINE_LIB_LINE.test(script)) {
-        throw new Error(`scripts/${step}.sh lacks its "source … # docker-host:inline-lib" line`);
+/** A digest of every uploaded script: a new script version changes each command, so Pulumi re-runs it. */
+export function scriptsDigest(): string {
+    const hash = createHash("sha256");
+    for (const file of readdirSync(SCRIPTS_DIR).sort()) {
+        hash.update(file).update("\0").update(readFileSync(join(SCRIPTS_DIR, file))).update("\0");
     }
-    return script.replace(INLINE_LIB_LINE, () => lib);
+    return hash.digest("hex").slice(0, 12);
 }
 
-/** Quotes a string for a POSIX shell: single quotes, each ' written as '\''. */
-export function shellQuote(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The command a remote.Command runs for a step. It works from any POSIX login shell: as root it runs the
- * script directly; otherwise through `sudo -n`, after checking that sudo needs no password (so a user
- * without sudo rights gets one clear line instead of a hung prompt).
- */
+/** The command a remote.Command runs for a step: run.sh picks root or `sudo -n` on the host. */
 export function remoteCommand(step: StepScript, args: readonly string[] = []): string {
     for (const arg of args) {
         if (!SAFE_ARG.test(arg)) throw new Error(`remoteCommand: argument ${JSON.stringify(arg)} is not a fixed token`);
     }
-    const argv = [shellQuote(`docker-host-${step}`), ...args].join(" ");
-    return [
-        `s=${shellQuote(scriptText(step))}`,
-        `if [ "$(id -u)" -eq 0 ]; then set -- /bin/bash`,
-        `elif sudo -n true 2>/dev/null; then set -- sudo -n /bin/bash`,
-        `else echo "docker-host: user $(id -un) on $(hostname) cannot run sudo without a password. Fix: grant it passwordless sudo (NOPASSWD) or connect as root." >&2; exit 1`,
-        `fi`,
-        `exec "$@" -c "$s" ${argv}`,
-    ].join("\n");
+    return ["sh", `${REMOTE_SCRIPTS_DIR}/run.sh`, step, `v=${scriptsDigest()}`, ...args].join(" ");
 }

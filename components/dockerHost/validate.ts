@@ -25,15 +25,20 @@ export class DockerHostConfigError extends Error {
     constructor(
         readonly hostName: string,
         readonly issues: readonly ConfigIssue[],
+        readonly hostAddress?: string,
     ) {
-        super(formatIssues(hostName, issues));
+        super(formatIssues(hostName, hostAddress, issues));
         this.name = "DockerHostConfigError";
     }
 }
 
-export function formatIssues(hostName: string, issues: readonly ConfigIssue[]): string {
+/** Host address used while only settings are validated; never shown in messages. */
+export const PLACEHOLDER_HOST = "placeholder.invalid";
+
+function formatIssues(hostName: string, hostAddress: string | undefined, issues: readonly ConfigIssue[]): string {
     const lines = issues.map((i) => `  - ${i.key}: ${i.message}`);
-    return `DockerHost "${hostName}": ${issues.length} invalid setting${issues.length === 1 ? "" : "s"}; nothing was changed on the host:\n${lines.join("\n")}`;
+    const where = hostAddress && hostAddress !== PLACEHOLDER_HOST ? ` (${hostAddress})` : "";
+    return `DockerHost "${hostName}"${where}: ${issues.length} invalid setting${issues.length === 1 ? "" : "s"}; nothing was changed on the host:\n${lines.join("\n")}`;
 }
 
 // Character sets for values that end up as parameters of host scripts. They are passed on stdin, never
@@ -115,7 +120,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
 
 /** Validates one host's configuration; returns every problem (empty when valid). */
 export function findConfigIssues(config: unknown): ConfigIssue[] {
-    const parsed = configSchema.safeParse(config);
+    const parsed = configSchema.safeParse(config, { reportInput: true });
     if (!parsed.success) {
         return parsed.error.issues.flatMap(zodIssueToConfigIssues);
     }
@@ -126,9 +131,15 @@ export function findConfigIssues(config: unknown): ConfigIssue[] {
 export function validateDockerHostConfig(hostName: string, config: unknown): DockerHostConfig {
     const issues = findConfigIssues(config);
     if (issues.length > 0) {
-        throw new DockerHostConfigError(hostName, issues);
+        throw new DockerHostConfigError(hostName, issues, hostAddressOf(config));
     }
     return config as DockerHostConfig;
+}
+
+/** The connection's host address, when the config has a readable one. */
+export function hostAddressOf(config: unknown): string | undefined {
+    const host = (config as { connection?: { host?: unknown } } | undefined)?.connection?.host;
+    return typeof host === "string" ? host : undefined;
 }
 
 function zodIssueToConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {

@@ -9,7 +9,7 @@
 # exit:   0 Docker runs on the restored configuration; 1 it does not (journal on stderr).
 DH_STEP=apply-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # docker-host:inline-lib
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   local arg timeout=60 restored start_ts

@@ -16,7 +16,7 @@
 # exit:   0 applied and verified; 1 refused, or failed and rolled back (the reason and journal on stderr).
 DH_STEP=apply
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # docker-host:inline-lib
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NEW_JSON=""
 NEW_DROPIN=""

@@ -6,7 +6,7 @@
 # exit:   0 done; 1 failed.
 DH_STEP=data-disk-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # docker-host:inline-lib
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   if [ -e "$DH_DROPIN_DISK" ]; then

@@ -13,7 +13,7 @@
 # exit:   0 mounted; 1 refused or failed (the reason on stderr).
 DH_STEP=data-disk
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # docker-host:inline-lib
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # signature_summary DEVICE — every signature wipefs sees ("" when blank). Read-only (-n).
 signature_summary() { wipefs -n -p "$1" 2>/dev/null | awk -F, 'NR > 0 && $0 !~ /^#/ { print $4 }' | sort -u | paste -sd, -; }

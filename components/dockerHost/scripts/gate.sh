@@ -8,7 +8,7 @@
 # exit:   0 the host may be configured; 1 refused (the reason on stderr).
 DH_STEP=gate
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # docker-host:inline-lib
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
   read_params REQUIRED_STORAGE_DRIVER

@@ -1,6 +1,5 @@
 # shellcheck shell=bash
-# lib.sh — helpers shared by the docker-host step scripts. Not run on its own: each step sources it, and
-# remoteCommand.ts inlines it in place of that `source` line when it ships a step to a host.
+# lib.sh — helpers shared by the docker-host step scripts; each step sources it. Not run on its own.
 #
 # Conventions: parameters arrive on stdin as KEY=VALUE lines (never on the command line); progress and
 # errors go to stderr; the last line on stdout is the step's JSON result.

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# engine.sh — provide the Pulumi engine offline: use a `pulumi` on PATH when it is new enough, otherwise
+# build the CLI and the Node.js language host from Go modules (the Go module proxy) into a cache outside
+# the repo. Never commits or downloads a prebuilt binary.
+#
+# Usage: scripts/engine.sh [--print-bin-dir]
+#   Prints the directory holding `pulumi` and `pulumi-language-nodejs` (prepend it to PATH).
+# Environment:
+#   DOCKER_HOST_ENGINE_CACHE  cache directory (default: /var/cache/docker-host-engine)
+# Exit codes: 0 engine ready; 1 build failed (the reason on stderr).
+set -euo pipefail
+
+readonly PULUMI_VERSION=3.274.1
+# The Node.js language host has its own module without tags since ~v3.80; the proxy here refuses it, so
+# the newest sdk/v3 release that still contains it is used (it speaks the same language-host protocol).
+readonly LANGUAGE_HOST_SDK_VERSION=3.68.0
+readonly CACHE=${DOCKER_HOST_ENGINE_CACHE:-/var/cache/docker-host-engine}
+readonly BIN="$CACHE/bin"
+
+log() { printf 'engine: %s\n' "$*" >&2; }
+die() { printf 'engine: %s\n' "$*" >&2; exit 1; }
+
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+
+pulumi_on_path_is_new_enough() {
+  local v
+  command -v pulumi >/dev/null 2>&1 || return 1
+  v=$(pulumi version 2>/dev/null | sed 's/^v//') || return 1
+  version_ge "$v" "$PULUMI_VERSION"
+}
+
+# build_go_binary NAME MODULE@VERSION PACKAGE LDFLAGS [REPLACE...] — build PACKAGE of MODULE in a throwaway
+# wrapper module (so the module's own local `replace` lines do not apply) into $BIN/NAME.
+build_go_binary() {
+  local name=$1 module=$2 package=$3 ldflags=$4 work
+  shift 4
+  work=$(mktemp -d)
+  (
+    cd "$work"
+    go mod init docker-host-engine-build >/dev/null 2>&1
+    for replace in "$@"; do go mod edit -replace "$replace"; done
+    go get "$module" >&2
+    go mod tidy >/dev/null 2>&1 || true
+    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$BIN/$name.tmp" "$package" >&2
+  ) || { rm -rf "$work"; return 1; }
+  rm -rf "$work"
+  mv -f "$BIN/$name.tmp" "$BIN/$name"
+}
+
+main() {
+  if pulumi_on_path_is_new_enough; then
+    dirname "$(command -v pulumi)"
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi engine offline. Fix: install Go ≥ 1.26."
+  mkdir -p "$BIN"
+  export GOFLAGS=-mod=mod GOPROXY=${GOPROXY:-https://proxy.golang.org} GONOSUMDB=${GONOSUMDB:-}
+
+  if ! [ -x "$BIN/pulumi" ] || ! version_ge "$("$BIN/pulumi" version 2>/dev/null | sed 's/^v//')" "$PULUMI_VERSION"; then
+    log "building the Pulumi CLI v$PULUMI_VERSION from Go modules (cold: several minutes)"
+    local started=$SECONDS
+    # pkg/v3's own go.mod swaps atotto/clipboard for a fork; a dependency's replace is ignored, so repeat it.
+    build_go_binary pulumi "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+      "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e" \
+      || die "building the Pulumi CLI failed (see above)"
+    log "Pulumi CLI built in $((SECONDS - started)) s"
+  fi
+  if ! [ -x "$BIN/pulumi-language-nodejs" ]; then
+    log "building the Node.js language host from sdk/v3 v$LANGUAGE_HOST_SDK_VERSION"
+    local started=$SECONDS
+    build_go_binary pulumi-language-nodejs "github.com/pulumi/pulumi/sdk/v3@v$LANGUAGE_HOST_SDK_VERSION" \
+      github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+      "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_SDK_VERSION" \
+      || die "building the Node.js language host failed (see above)"
+    log "language host built in $((SECONDS - started)) s"
+  fi
+  echo "$BIN"
+}
+
+main "$@"

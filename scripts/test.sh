@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# test.sh — every test: unit tests (renderers, validators, plan, component wiring under mocks) and host
+# tests (the component's real scripts over real SSH on disposable sandbox hosts; need root).
+# Installs what it needs first (scripts/setup.sh, the sandbox rootfs), and checks afterwards that no
+# loop device, network namespace or sandbox process was left behind.
+#
+# Usage: scripts/test.sh            (npm test)
+# Environment: DOCKER_HOST_SKIP_HOST_TESTS=1 runs the unit tests only.
+# Exit codes: 0 all passed; 1 a test failed or something was left behind.
+set -euo pipefail
+
+log() { printf 'test: %s\n' "$*" >&2; }
+
+leftovers() {
+  { losetup -a 2>/dev/null | grep docker-host-sandbox || true
+    ip netns list 2>/dev/null | grep '^dhs-' || true
+    pgrep -a systemd-nspawn 2>/dev/null | grep docker-host-sandbox || true; } | sort
+}
+
+main() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  scripts/setup.sh
+  local files=(tests/unit/*.test.ts) status=0 before after
+  if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
+    sandbox/sandbox build >&2
+    files+=(tests/host/*.test.ts)
+  else
+    log "host tests skipped (they need root; DOCKER_HOST_SKIP_HOST_TESTS=${DOCKER_HOST_SKIP_HOST_TESTS:-unset})"
+  fi
+  before=$(leftovers)
+  node --import tsx --test --test-concurrency=4 --test-timeout=900000 "${files[@]}" || status=$?
+  after=$(leftovers)
+  if [ "$after" != "$before" ]; then
+    log "left behind after the tests:"
+    printf '%s\n' "$after" >&2
+    sandbox/sandbox down --all >&2 || true
+    status=1
+  fi
+  return "$status"
+}
+
+main "$@"

@@ -1,0 +1,163 @@
+// Host-test harness: boots sandbox hosts and runs the component's real steps on them over real SSH —
+// the same command strings and stdin the DockerHost component hands to remote.Command, in the same
+// order (create in plan order, delete in reverse), so what passes here is what `pulumi up` runs.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DockerHostConfig, SshConnection } from "../../components/dockerHost/args";
+import { parseApplyResult, ApplyResult } from "../../components/dockerHost/facts";
+import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "../../components/dockerHost/remoteCommand";
+import { planSteps, RemoteStep } from "../../components/dockerHost/steps";
+import { validateDockerHostConfig } from "../../components/dockerHost/validate";
+
+const SANDBOX = join(__dirname, "../../sandbox/sandbox");
+
+/** What `sandbox up` prints. */
+export interface SandboxHost {
+    readonly name: string;
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly privateKeyPath: string;
+    readonly disk: string | null;
+}
+
+export interface Run {
+    readonly status: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Whether host tests can run here: root, and the sandbox tool's prerequisites. */
+export function hostTestsSkipReason(): string | undefined {
+    if (process.getuid?.() !== 0) return "host tests need root (systemd-nspawn, loop devices, network namespaces)";
+    if (spawnSync("which", ["systemd-nspawn"]).status !== 0) return "systemd-nspawn is missing (scripts/setup.sh installs it)";
+    return undefined;
+}
+
+export function sandbox(...args: string[]): Run {
+    const res = spawnSync(SANDBOX, args, { encoding: "utf8", timeout: 15 * 60_000 });
+    return { status: res.status, stdout: res.stdout ?? "", stderr: res.stderr ?? "" };
+}
+
+/** Boots a fresh sandbox host (tearing down a leftover of the same name first). */
+export function upHost(name: string, ...options: string[]): SandboxHost {
+    sandbox("down", name);
+    const res = sandbox("up", name, ...options);
+    assert.equal(res.status, 0, `sandbox up ${name} failed:\n${res.stderr}`);
+    return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
+}
+
+export function downHost(name: string): void {
+    const res = sandbox("down", name);
+    assert.equal(res.status, 0, `sandbox down ${name} failed:\n${res.stderr}`);
+}
+
+/** Runs a command on the host over SSH as `user`, feeding `input` on stdin — like remote.Command does. */
+export function ssh(host: SandboxHost, command: string, options: { user?: string; input?: string; timeoutMs?: number } = {}): Run {
+    const res = spawnSync(
+        "ssh",
+        [...sshOptions(host), `${options.user ?? host.user}@${host.host}`, command],
+        { input: options.input ?? "", encoding: "utf8", timeout: options.timeoutMs ?? 10 * 60_000 },
+    );
+    return { status: res.status, stdout: res.stdout ?? "", stderr: res.stderr ?? "" };
+}
+
+function sshOptions(host: SandboxHost): string[] {
+    return [
+        "-i", host.privateKeyPath,
+        "-p", String(host.port),
+        "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR",
+        "-o", "BatchMode=yes",
+        "-o", "ConnectTimeout=10",
+    ];
+}
+
+/** Runs a shell command as root on the host and returns its stdout; fails the test on a non-zero exit. */
+export function sh(host: SandboxHost, command: string): string {
+    const res = ssh(host, command, { user: "root" });
+    assert.equal(res.status, 0, `on ${host.name}: ${command}\n${res.stderr}`);
+    return res.stdout;
+}
+
+/** A DockerHost configuration for a sandbox host (the connection is the sandbox's). */
+export function configFor(host: SandboxHost, rest: Omit<DockerHostConfig, "connection"> = {}, user?: string): DockerHostConfig {
+    const connection: SshConnection = {
+        host: host.host,
+        port: host.port,
+        user: user ?? host.user,
+        privateKey: readFileSync(host.privateKeyPath, "utf8"),
+    };
+    return validateDockerHostConfig(host.name, { ...rest, connection });
+}
+
+export interface StepRun extends Run {
+    readonly step: RemoteStep;
+}
+
+/** Uploads the step scripts to ~/.docker-host/scripts as `user`, like the component's CopyToRemote. */
+export function uploadScripts(host: SandboxHost, user: string): void {
+    const tar = spawnSync("tar", ["-C", join(SCRIPTS_DIR, ".."), "-c", "scripts"]);
+    assert.equal(tar.status, 0);
+    const res = spawnSync(
+        "ssh",
+        [...sshOptions(host), `${user}@${host.host}`, `mkdir -p ${REMOTE_PARENT_DIR} && tar -x -C ${REMOTE_PARENT_DIR}`],
+        { input: tar.stdout },
+    );
+    assert.equal(res.status, 0, `uploading the scripts to ${host.name} failed: ${String(res.stderr)}`);
+}
+
+/** Runs every step of the plan in order, like `pulumi up` on a fresh stack; stops at the first failure. */
+export function applySteps(host: SandboxHost, config: DockerHostConfig): { runs: StepRun[]; result?: ApplyResult } {
+    uploadScripts(host, config.connection.user ?? "root");
+    const runs: StepRun[] = [];
+    for (const step of planSteps(config)) {
+        const run = ssh(host, step.create, { user: config.connection.user, input: step.stdin });
+        runs.push({ ...run, step });
+        if (run.status !== 0) return { runs };
+    }
+    return { runs, result: parseApplyResult(runs[runs.length - 1]!.stdout) };
+}
+
+/** applySteps, asserting that every step succeeded. */
+export function apply(host: SandboxHost, config: DockerHostConfig): ApplyResult {
+    const { runs, result } = applySteps(host, config);
+    const failed = runs.find((r) => r.status !== 0);
+    assert.equal(failed, undefined, `step ${failed?.step.name} failed on ${host.name}:\n${failed?.stderr}`);
+    return result!;
+}
+
+/** Runs the delete commands in reverse order, like `pulumi destroy`. */
+export function destroySteps(host: SandboxHost, config: DockerHostConfig): StepRun[] {
+    const runs: StepRun[] = [];
+    for (const step of [...planSteps(config)].reverse()) {
+        if (!step.delete) continue;
+        const run = ssh(host, step.delete, { user: config.connection.user, input: step.stdin });
+        runs.push({ ...run, step });
+        assert.equal(run.status, 0, `delete of ${step.name} failed on ${host.name}:\n${run.stderr}`);
+    }
+    return runs;
+}
+
+/** sha256 of a file on the host ("absent" when it does not exist). */
+export function remoteSha(host: SandboxHost, path: string): string {
+    return sh(host, `if [ -e '${path}' ]; then sha256sum '${path}' | cut -d' ' -f1; else echo absent; fi`).trim();
+}
+
+/** One digest over a directory tree's names and contents on the host ("absent" when missing). */
+export function remoteTreeSha(host: SandboxHost, dir: string): string {
+    return sh(host, `if [ -d '${dir}' ]; then cd '${dir}' && find . -type f -print0 | sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1; else echo absent; fi`).trim();
+}
+
+/** dockerd's main PID and its start time (changes on every restart, even if a PID is reused). */
+export function dockerdIdentity(host: SandboxHost): string {
+    return sh(host, "pid=$(systemctl show -p MainPID --value docker.service); echo \"$pid $(cut -d' ' -f22 /proc/$pid/stat)\"").trim();
+}
+
+export function sha256(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,49 @@
+// Scenarios 2 and 7: a disk that already holds another filesystem, and a daemon on the vfs driver, are
+// refused with a clear error and nothing on the host changes.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+
+const preciousSha = (host: SandboxHost) =>
+    sh(host, "d=$(mktemp -d); mount -o ro /dev/vdb \"$d\"; sha256sum \"$d/precious.txt\" | cut -d' ' -f1; umount \"$d\"; rmdir \"$d\"").trim();
+
+describe("a disk that already holds ext4 with a file", { skip: hostTestsSkipReason() }, () => {
+    let host: SandboxHost;
+    before(() => {
+        host = upHost("t-ext4", "--state", "ext4-with-file");
+    });
+    after(() => downHost("t-ext4"));
+
+    it("is refused for xfs; its file, daemon.json and the units are untouched", () => {
+        const before = { file: preciousSha(host), daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") };
+        const { runs, result } = applySteps(host, configFor(host, { dataDisk: { device: "/dev/vdb", filesystem: "xfs" } }));
+        assert.equal(result, undefined);
+        assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 0], ["data-disk", 1]]);
+        assert.match(runs[1]!.stderr, /\/dev\/vdb already holds a ext4 filesystem, not xfs; refusing to format it \(that would destroy its data\)\. Fix: set dataDisk\.filesystem to "ext4"/);
+        assert.deepEqual({ file: preciousSha(host), daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") }, before);
+    });
+
+    it("is reused as it is when ext4 is asked for, keeping its file", () => {
+        const before = preciousSha(host);
+        const { runs } = applySteps(host, configFor(host, { dataDisk: { device: "/dev/vdb", filesystem: "ext4" } }));
+        assert.equal(runs.find((r) => r.status !== 0), undefined, runs.map((r) => r.stderr).join("\n"));
+        assert.equal(sh(host, "sha256sum /data/precious.txt | cut -d' ' -f1").trim(), before);
+        assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker");
+    });
+});
+
+describe("a host whose Docker runs the vfs driver", { skip: hostTestsSkipReason() }, () => {
+    let host: SandboxHost;
+    before(() => {
+        host = upHost("t-vfs", "--state", "vfs");
+    });
+    after(() => downHost("t-vfs"));
+
+    it("is refused by the gate, naming the driver and filesystem; nothing changes", () => {
+        const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), disk: sh(host, "blkid -p /dev/vdb || true") };
+        const { runs } = applySteps(host, configFor(host, { dataDisk: { device: "/dev/vdb" } }));
+        assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
+        assert.match(runs[0]!.stderr, /Docker uses storage driver 'vfs' on a '[a-z0-9]+' filesystem \(\/var\/lib\/docker\), not 'overlay2'\. Changing the driver would hide every existing image and container, so nothing was changed\./);
+        assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), disk: sh(host, "blkid -p /dev/vdb || true") }, before);
+    });
+});

@@ -1,0 +1,30 @@
+// Scenario 11: a non-root user with passwordless sudo works; one without sudo gets a clear error and
+// nothing changes on the host.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { apply, applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+
+const NAME = "t-users";
+
+describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
+    let host: SandboxHost;
+    before(() => {
+        host = upHost(NAME, "--no-disk");
+    });
+    after(() => downHost(NAME));
+
+    it("a user without sudo rights gets a clear error and nothing changes", () => {
+        const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") };
+        const { runs } = applySteps(host, configFor(host, { daemon: { debug: true } }, "guest"));
+        assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
+        assert.match(runs[0]!.stderr, /^docker-host: user guest on \S+ cannot run sudo without a password\. Fix: grant it passwordless sudo \(NOPASSWD\) or connect as root\.$/m);
+        assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") }, before);
+    });
+
+    it("a user with passwordless sudo configures the host through sudo -n", () => {
+        const result = apply(host, configFor(host, { daemon: { debug: true } }, "deploy"));
+        assert.equal(result.facts.storageDriver, "overlay2");
+        assert.match(sh(host, "cat /etc/docker/daemon.json"), /"debug": true/);
+        assert.equal(sh(host, "stat -c %U /etc/docker/daemon.json").trim(), "root");
+    });
+});

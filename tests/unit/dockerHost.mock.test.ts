@@ -1,0 +1,109 @@
+// Wiring of the DockerHost component under pulumi.runtime.setMocks: which resources, in which order, with
+// which inputs, and what stays secret. Host behaviour is proven on sandbox hosts (tests/host), not here.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { DockerHost, DockerHostConfigError } from "../../components";
+
+interface Registered {
+    type: string;
+    name: string;
+    resource: pulumi.Resource;
+    props: Record<string, unknown>;
+    opts: pulumi.CustomResourceOptions;
+}
+const registered: Registered[] = [];
+const inputsByName = new Map<string, Record<string, unknown>>();
+
+const APPLY_STDOUT = JSON.stringify({
+    action: "restart",
+    migrated: false,
+    dropIns: { "10-docker-host.conf": "", "20-docker-host-data-disk.conf": "[Unit]\nRequiresMountsFor=/data" },
+    facts: { serverVersion: "20.10.24", storageDriver: "overlay2", dockerRootDir: "/data/docker", loggingDriver: "json-file", liveRestore: true },
+});
+
+before(() => {
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                inputsByName.set(args.name, args.inputs);
+                const stdout = args.name.endsWith("-apply") ? APPLY_STDOUT : "{}";
+                return { id: `${args.name}-id`, state: { ...args.inputs, stdout, stderr: "" } };
+            },
+            call: () => ({}),
+        },
+        "docker-host",
+        "test",
+        false,
+    );
+});
+
+// Passed to each component: sees every child as it is registered (props, options, the resource itself).
+const capture: pulumi.ResourceTransformation = (args) => {
+    registered.push({ type: args.type, name: args.name, resource: args.resource, props: args.props, opts: args.opts });
+    return undefined;
+};
+const captured = { transformations: [capture] };
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+describe("DockerHost (mocks)", () => {
+    it("creates gate → data-disk → apply, parented to the component, in that order", async () => {
+        const host = new DockerHost("web-1", {
+            connection: { host: "10.0.0.5", user: "deploy", privateKey: pulumi.secret(KEY) },
+            dataDisk: { device: "/dev/vdb" },
+            daemon: { registryMirrors: ["https://mirror.example.com"] },
+        }, captured);
+        const facts = await value(host.facts);
+        assert.equal(facts.dockerRootDir, "/data/docker");
+
+        const mine = registered.filter((r) => r.name.startsWith("web-1"));
+        assert.deepEqual(mine.map((r) => `${r.type} ${r.name}`), [
+            "docker-host:index:DockerHost web-1",
+            "command:remote:CopyToRemote web-1-scripts",
+            "command:remote:Command web-1-gate",
+            "command:remote:Command web-1-data-disk",
+            "command:remote:Command web-1-apply",
+        ]);
+        const [, scripts, gate, disk, apply] = mine;
+        for (const child of [scripts, gate, disk, apply]) assert.equal(child!.opts.parent, host);
+        assert.deepEqual(gate!.opts.dependsOn, [scripts!.resource]);
+        assert.deepEqual(disk!.opts.dependsOn, [gate!.resource]);
+        assert.deepEqual(apply!.opts.dependsOn, [disk!.resource]);
+    });
+
+    it("keeps the private key secret and the daemon.json plain (so previews show a key-level diff)", async () => {
+        const apply = registered.find((r) => r.name === "web-1-apply")!;
+        assert.equal(await pulumi.isSecret(apply.props.connection as pulumi.Output<unknown>), true);
+        assert.equal(await pulumi.isSecret(apply.props.stdin as pulumi.Output<unknown>), false);
+        const stdin = inputsByName.get("web-1-apply")!.stdin as string;
+        assert.deepEqual(JSON.parse(stdin)["registry-mirrors"], ["https://mirror.example.com"]);
+        const create = inputsByName.get("web-1-apply")!.create as string;
+        assert.ok(!create.includes("mirror.example.com") && !create.includes("10.0.0.5") && !create.includes(KEY));
+    });
+
+    it("exports the rendered daemon.json, the drop-ins and the docker info facts", async () => {
+        const host = new DockerHost("web-2", { connection: { host: "10.0.0.6", privateKey: KEY } }, captured);
+        assert.equal(JSON.parse(await value(host.daemonJson))["storage-driver"], "overlay2");
+        assert.equal(await value(host.lastAction), "restart");
+        assert.match(await value(host.dropIn), /RequiresMountsFor=\/data/);
+        assert.deepEqual(registered.filter((r) => r.name.startsWith("web-2-")).map((r) => r.name), ["web-2-scripts", "web-2-gate", "web-2-apply"]);
+    });
+
+    it("refuses bad settings before any resource is registered", async () => {
+        const before = registered.length;
+        assert.throws(
+            () => new DockerHost("web-3", { connection: { host: "10.0.0.7", privateKey: pulumi.secret(KEY) }, daemon: { hosts: ["tcp://0.0.0.0:2375"] } }, captured),
+            (err: unknown) => err instanceof DockerHostConfigError && /daemon\.hosts\[0\]/.test(err.message) && /web-3/.test(err.message),
+        );
+        assert.equal(registered.length, before);
+    });
+
+    it("waits for its dependsOn (the previous rollout batch) before its first child", async () => {
+        const first = new DockerHost("batch-a", { connection: { host: "10.0.0.8", privateKey: KEY } }, captured);
+        new DockerHost("batch-b", { connection: { host: "10.0.0.9", privateKey: KEY } }, { ...captured, dependsOn: [first] });
+        const upload = registered.find((r) => r.name === "batch-b-scripts")!;
+        assert.deepEqual(upload.opts.dependsOn, [first]);
+    });
+});

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { readStackConfig, StackConfigError } from "../../components/stackConfig";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const files: Record<string, string> = { "/keys/web": KEY };
+const readFile = (path: string) => {
+    const content = files[path];
+    if (content === undefined) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+    return content;
+};
+
+describe("readStackConfig", () => {
+    it("merges defaults under each host, daemon settings key by key", () => {
+        const stack = readStackConfig(
+            {
+                defaults: { user: "deploy", privateKeyPath: "/keys/web", daemon: { logMaxSize: "20m", liveRestore: true } },
+                hosts: [
+                    { name: "web-1", host: "10.0.0.5" },
+                    { name: "web-2", host: "10.0.0.6", daemon: { logMaxSize: "50m" }, dataDisk: { device: "/dev/vdb" } },
+                ],
+                rollout: { batchSize: 2 },
+            },
+            readFile,
+        );
+        assert.equal(stack.batchSize, 2);
+        assert.deepEqual(stack.hosts.map((h) => h.name), ["web-1", "web-2"]);
+        assert.deepEqual(stack.hosts[1]!.config.daemon, { logMaxSize: "50m", liveRestore: true });
+        assert.equal(stack.hosts[1]!.config.connection.user, "deploy");
+        assert.equal(stack.hosts[0]!.config.connection.privateKey, KEY);
+        assert.equal(stack.hosts[0]!.config.dataDisk, undefined);
+    });
+
+    it("uses the secret docker-host:privateKey when no path is set", () => {
+        const stack = readStackConfig({ hosts: [{ name: "a", host: "h" }], privateKey: KEY }, readFile);
+        assert.equal(stack.hosts[0]!.config.connection.privateKey, KEY);
+    });
+
+    it("reports every problem of every host at once, each with host and key", () => {
+        assert.throws(
+            () =>
+                readStackConfig(
+                    {
+                        defaults: { privateKeyPath: "/keys/web", daemon: { logMaxSize: "10x" } },
+                        hosts: [
+                            { name: "web-1", host: "10.0.0.5" },
+                            { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb", filesytem: "xfs" } },
+                            { name: "web-3", host: "10.0.0.7", privateKeyPath: "/keys/missing" },
+                        ],
+                        rollout: { batchSize: 0 },
+                    },
+                    readFile,
+                ),
+            (err: unknown) => {
+                assert.ok(err instanceof StackConfigError);
+                assert.deepEqual(
+                    err.issues.map((i) => i.key),
+                    [
+                        "docker-host:rollout.batchSize",
+                        "docker-host:hosts[0] (web-1).daemon.logMaxSize",
+                        "docker-host:hosts[1] (web-2).dataDisk.filesytem",
+                        "docker-host:hosts[2].privateKeyPath",
+                        "docker-host:hosts[2] (web-3).daemon.logMaxSize",
+                    ],
+                );
+                assert.match(err.issues[2]!.message, /Did you mean "filesystem"\?/);
+                assert.match(err.issues[3]!.message, /cannot read \/keys\/missing \(ENOENT\)/);
+                assert.match(err.message, /nothing was changed on any host/);
+                return true;
+            },
+        );
+    });
+
+    it("refuses duplicate host names and unknown host keys", () => {
+        assert.throws(
+            () => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h" }, { name: "a", host: "i", prot: 22 }] }, readFile),
+            /hosts\[1\]\.prot: unknown setting\. Did you mean "port"\?[\s\S]*hosts\[1\]\.name: "a" is listed twice/,
+        );
+    });
+
+    it("accepts the dev stack as committed", () => {
+        const yaml = parse(readFileSync(join(__dirname, "../../Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        const c = yaml.config;
+        const stack = readStackConfig(
+            { hosts: c["docker-host:hosts"], defaults: c["docker-host:defaults"], rollout: c["docker-host:rollout"] },
+            () => KEY,
+        );
+        assert.deepEqual(stack.hosts.map((h) => h.name), ["dev-1"]);
+        assert.equal(stack.hosts[0]!.config.dataDisk?.device, "/dev/vdb");
+    });
+});
