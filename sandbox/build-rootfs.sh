@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# build-rootfs.sh — the recipe of the docker-host-sandbox guest root filesystem.
+#
+# Usage: build-rootfs.sh TARGET_DIR
+#
+# Runs debootstrap (Debian bookworm) into TARGET_DIR (which must not exist or
+# be empty) and configures the result as a sandbox "server": systemd as PID 1,
+# sshd (root login by key), docker.io + containerd, users deploy (passwordless
+# sudo) and guest (no sudo), and a tiny busybox image tarball for
+# `docker import` at /usr/local/share/docker-host-sandbox/busybox.tar.
+#
+# Per-host things (SSH host keys, authorized_keys, hostname, machine-id) are
+# NOT set here: `sandbox up` writes them into each host's private copy.
+#
+# The cache key of the built rootfs is the sha256 of this file's content, so
+# any edit here makes `sandbox build` rebuild. Called by `sandbox build`, which
+# handles locking, the temporary directory and the atomic rename.
+#
+# Exit codes: 0 ok, 1 failure, 2 usage error.
+set -euo pipefail
+
+readonly SUITE=bookworm
+readonly MIRROR=http://deb.debian.org/debian
+readonly PACKAGES=(
+  systemd-sysv dbus libpam-systemd openssh-server sudo
+  docker.io containerd runc tini iptables
+  xfsprogs e2fsprogs util-linux mount rsync busybox-static
+  ca-certificates iproute2 iputils-ping procps less kmod
+)
+readonly SHARE_DIR=/usr/local/share/docker-host-sandbox
+
+log() { printf 'build-rootfs: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# run_in ROOT CMD... — run a command chrooted into the target.
+run_in() {
+  local root="$1"
+  shift
+  chroot "${root}" /usr/bin/env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+do_debootstrap() {
+  local root="$1" include
+  include="$(IFS=,; printf '%s' "${PACKAGES[*]}")"
+  log "debootstrap ${SUITE} into ${root} (this takes a few minutes)"
+  debootstrap --variant=minbase --include="${include}" \
+    "${SUITE}" "${root}" "${MIRROR}" >&2
+}
+
+configure_apt() {
+  local root="$1"
+  cat >"${root}/etc/apt/sources.list" <<EOF
+deb ${MIRROR} ${SUITE} main
+deb ${MIRROR} ${SUITE}-updates main
+deb http://deb.debian.org/debian-security ${SUITE}-security main
+EOF
+  run_in "${root}" apt-get clean
+  rm -rf "${root}"/var/lib/apt/lists/*
+}
+
+configure_users() {
+  local root="$1" user
+  for user in deploy guest; do
+    if ! run_in "${root}" id -u "${user}" >/dev/null 2>&1; then
+      run_in "${root}" useradd --create-home --shell /bin/bash "${user}"
+    fi
+  done
+  # '*' = no usable password: key login only (unlike '!', sshd accepts it).
+  for user in root deploy guest; do
+    run_in "${root}" usermod -p '*' "${user}"
+  done
+  printf 'deploy ALL=(ALL) NOPASSWD: ALL\n' >"${root}/etc/sudoers.d/deploy"
+  chmod 0440 "${root}/etc/sudoers.d/deploy"
+  # Make sure "guest" has no sudo rights from any group.
+  run_in "${root}" gpasswd -d guest sudo >/dev/null 2>&1 || true
+}
+
+configure_ssh() {
+  local root="$1"
+  mkdir -p "${root}/etc/ssh/sshd_config.d"
+  cat >"${root}/etc/ssh/sshd_config.d/docker-host-sandbox.conf" <<'EOF'
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+EOF
+  # Host keys are generated per host by `sandbox up`.
+  rm -f "${root}"/etc/ssh/ssh_host_*
+  run_in "${root}" systemctl enable ssh.service >/dev/null 2>&1
+}
+
+configure_systemd() {
+  local root="$1" unit
+  mkdir -p "${root}/etc/systemd/system.conf.d"
+  # A hung unit (e.g. a container that ignores SIGTERM) must not stall a
+  # guest shutdown/reboot for the default 90 s.
+  cat >"${root}/etc/systemd/system.conf.d/docker-host-sandbox.conf" <<'EOF'
+[Manager]
+DefaultTimeoutStopSec=15s
+EOF
+  for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+    e2scrub_reap.service fstrim.timer systemd-networkd-wait-online.service; do
+    run_in "${root}" systemctl mask "${unit}" >/dev/null 2>&1
+  done
+  install_cgroup_rw_unit "${root}"
+  run_in "${root}" systemctl enable docker.service containerd.service \
+    docker-host-sandbox-cgroup-rw.service >/dev/null 2>&1
+  : >"${root}/etc/machine-id"
+  rm -f "${root}/var/lib/dbus/machine-id"
+  printf 'sandbox\n' >"${root}/etc/hostname"
+  printf '# no entries: disks are mounted by systemd .mount units\n' >"${root}/etc/fstab"
+}
+
+# nspawn mounts the cgroup v1 controller hierarchies read-only (inside the
+# container's cgroup namespace, so the root there is the host's own cgroup);
+# runc must create cgroups in them, so make them writable before containerd.
+install_cgroup_rw_unit() {
+  local root="$1"
+  cat >"${root}/usr/local/sbin/docker-host-sandbox-cgroup-rw" <<'EOF'
+#!/bin/sh
+# Remount read-only cgroup v1 hierarchies read-write (docker-host-sandbox).
+set -eu
+awk '{ i = 7; while ($i != "-") i++ }
+     $(i + 1) == "cgroup" && $5 ~ "^/sys/fs/cgroup/" && $6 ~ /(^|,)ro(,|$)/ { print $5 }' \
+  /proc/self/mountinfo | while read -r mnt; do
+  mount -o remount,bind,rw "$mnt"
+done
+EOF
+  chmod 0755 "${root}/usr/local/sbin/docker-host-sandbox-cgroup-rw"
+  cat >"${root}/etc/systemd/system/docker-host-sandbox-cgroup-rw.service" <<'EOF'
+[Unit]
+Description=Make cgroup v1 hierarchies writable for containerd/runc (sandbox)
+DefaultDependencies=no
+Before=containerd.service docker.service sysinit.target
+ConditionVirtualization=container
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/docker-host-sandbox-cgroup-rw
+
+[Install]
+WantedBy=sysinit.target
+EOF
+}
+
+# A busybox-only root filesystem tarball that `docker import` can load.
+make_busybox_tarball() {
+  local root="$1" stage
+  stage="${root}/tmp/busybox-image"
+  rm -rf "${stage}"
+  mkdir -p "${stage}/bin" "${stage}/tmp" "${stage}/etc" "${stage}/data" \
+    "${stage}/proc" "${stage}/sys" "${stage}/dev"
+  cp "${root}/bin/busybox" "${stage}/bin/busybox"
+  run_in "${root}" /bin/busybox --install -s /tmp/busybox-image/bin
+  printf 'root:x:0:0:root:/:/bin/sh\n' >"${stage}/etc/passwd"
+  printf 'root:x:0:\n' >"${stage}/etc/group"
+  chmod 1777 "${stage}/tmp"
+  mkdir -p "${root}${SHARE_DIR}"
+  tar -C "${stage}" --numeric-owner --owner=0 --group=0 \
+    -cf "${root}${SHARE_DIR}/busybox.tar" .
+  rm -rf "${stage}"
+}
+
+main() {
+  if [[ $# -ne 1 ]]; then
+    log "usage: build-rootfs.sh TARGET_DIR"
+    exit 2
+  fi
+  local root="$1"
+  [[ "${EUID}" -eq 0 ]] || die "must run as root"
+  mkdir -p "${root}"
+  do_debootstrap "${root}"
+  configure_apt "${root}"
+  configure_users "${root}"
+  configure_ssh "${root}"
+  configure_systemd "${root}"
+  make_busybox_tarball "${root}"
+  log "rootfs configured in ${root}"
+}
+
+main "$@"
