@@ -3,18 +3,25 @@
 # build the CLI and the Node.js language host from Go modules (the Go module proxy) into a cache outside
 # the repo. Never commits or downloads a prebuilt binary.
 #
-# Usage: scripts/engine.sh [--print-bin-dir]
+# Also builds docker-host's offline "command" provider plugin (engine/pulumi-resource-command; the upstream
+# provider's module is not served by the proxy here) and installs it with `pulumi plugin install`.
+#
+# Usage: scripts/engine.sh
 #   Prints the directory holding `pulumi` and `pulumi-language-nodejs` (prepend it to PATH).
 # Environment:
 #   DOCKER_HOST_ENGINE_CACHE  cache directory (default: /var/cache/docker-host-engine)
 # Exit codes: 0 engine ready; 1 build failed (the reason on stderr).
 set -euo pipefail
 
-readonly PULUMI_VERSION=3.274.1
+readonly PULUMI_VERSION=3.276.0
 # The Node.js language host has its own module without tags since ~v3.80; the proxy here refuses it, so
 # the newest sdk/v3 release that still contains it is used (it speaks the same language-host protocol).
 readonly LANGUAGE_HOST_SDK_VERSION=3.68.0
+# The @pulumi/command SDK version pinned in package.json; the provider plugin answers for it.
+readonly COMMAND_PROVIDER_VERSION=1.2.1
 readonly CACHE=${DOCKER_HOST_ENGINE_CACHE:-/var/cache/docker-host-engine}
+PROVIDER_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/engine/pulumi-resource-command"
+readonly PROVIDER_SRC
 readonly BIN="$CACHE/bin"
 
 log() { printf 'engine: %s\n' "$*" >&2; }
@@ -40,7 +47,6 @@ build_go_binary() {
     go mod init docker-host-engine-build >/dev/null 2>&1
     for replace in "$@"; do go mod edit -replace "$replace"; done
     go get "$module" >&2
-    go mod tidy >/dev/null 2>&1 || true
     CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$BIN/$name.tmp" "$package" >&2
   ) || { rm -rf "$work"; return 1; }
   rm -rf "$work"
@@ -48,15 +54,13 @@ build_go_binary() {
 }
 
 main() {
-  if pulumi_on_path_is_new_enough; then
-    dirname "$(command -v pulumi)"
-    return 0
-  fi
   command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi engine offline. Fix: install Go ≥ 1.26."
   mkdir -p "$BIN"
   export GOFLAGS=-mod=mod GOPROXY=${GOPROXY:-https://proxy.golang.org} GONOSUMDB=${GONOSUMDB:-}
 
-  if ! [ -x "$BIN/pulumi" ] || ! version_ge "$("$BIN/pulumi" version 2>/dev/null | sed 's/^v//')" "$PULUMI_VERSION"; then
+  if pulumi_on_path_is_new_enough; then
+    log "using $(command -v pulumi) ($(pulumi version))"
+  elif ! [ -x "$BIN/pulumi" ] || ! version_ge "$("$BIN/pulumi" version 2>/dev/null | sed 's/^v//')" "$PULUMI_VERSION"; then
     log "building the Pulumi CLI v$PULUMI_VERSION from Go modules (cold: several minutes)"
     local started=$SECONDS
     # pkg/v3's own go.mod swaps atotto/clipboard for a fork; a dependency's replace is ignored, so repeat it.
@@ -75,7 +79,28 @@ main() {
       || die "building the Node.js language host failed (see above)"
     log "language host built in $((SECONDS - started)) s"
   fi
+  install_command_provider
   echo "$BIN"
+}
+
+# install_command_provider — build engine/pulumi-resource-command when its sources changed, and install it
+# as the `command` resource plugin (into $PULUMI_HOME, default ~/.pulumi).
+install_command_provider() {
+  local digest stamp="$BIN/pulumi-resource-command.sha256" pulumi_bin=$BIN/pulumi
+  pulumi_on_path_is_new_enough && pulumi_bin=$(command -v pulumi)
+  digest=$(cd "$PROVIDER_SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  if ! [ -x "$BIN/pulumi-resource-command" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+    log "building the command provider plugin v$COMMAND_PROVIDER_VERSION (engine/pulumi-resource-command)"
+    (cd "$PROVIDER_SRC" && CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X main.Version=$COMMAND_PROVIDER_VERSION" -o "$BIN/pulumi-resource-command" .) >&2 \
+      || die "building the command provider failed (see above)"
+    echo "$digest" >"$stamp"
+    rm -rf "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-command-v$COMMAND_PROVIDER_VERSION"*
+  fi
+  if ! [ -d "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-command-v$COMMAND_PROVIDER_VERSION" ]; then
+    PULUMI_SKIP_UPDATE_CHECK=true "$pulumi_bin" plugin install resource command "$COMMAND_PROVIDER_VERSION" \
+      --file "$BIN/pulumi-resource-command" >&2 || die "installing the command provider plugin failed"
+  fi
 }
 
 main "$@"

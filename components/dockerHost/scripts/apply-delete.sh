@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # apply-delete.sh — `pulumi destroy` of the apply step: put back the daemon.json the host had before
 # docker-host first changed it (or none, if it had none), remove the docker-host listen drop-in, and
 # restart Docker. Data is never touched: no data-root is deleted and the data disk stays mounted.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # apply.sh — install daemon.json and the docker.service drop-in, move data-root if it changes, and
 # activate the change with the least disruption; verify, and roll back on any failure.
 #

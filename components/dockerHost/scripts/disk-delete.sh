@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # disk-delete.sh — `pulumi destroy` of the data-disk step: drop docker.service's RequiresMountsFor
 # drop-in. The disk stays mounted and its mount unit stays enabled: destroy never unmounts or wipes data.
 #

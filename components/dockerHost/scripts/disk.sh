@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # disk.sh — prepare the dedicated data disk and mount it persistently.
 #
 # Never destroys data: a device is formatted only when it carries no signature at all (no filesystem,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # gate.sh — refuse a host before anything changes on it: dockerd must be installed and running, the
 # kernel must support overlay, and Docker must already use the required storage driver (switching
 # drivers hides every existing image and container, so that is never done silently).
@@ -26,9 +27,9 @@ main() {
   driver=$(docker_fact '{{.Driver}}')
   root=$(docker_fact '{{.DockerRootDir}}')
   version=$(docker_fact '{{.ServerVersion}}')
-  backing=$(stat -f -c %T "$root" 2>/dev/null || echo unknown)
+  backing=$(findmnt -n -o FSTYPE --target "$root" 2>/dev/null || stat -f -c %T "$root" 2>/dev/null || echo unknown)
   if [ "$driver" != "$required" ]; then
-    die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (e.g. remove the storage-driver override and migrate its images), or set daemon.storageDriver to '$driver'."
+    die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (its images must be re-pulled or exported and imported), or, if '$driver' is intended (btrfs, zfs or fuse-overlayfs), set daemon.storageDriver to it."
   fi
   log "ok: Docker $version, storage driver $driver on $backing"
   printf '{"storageDriver":%s,"backingFilesystem":%s,"serverVersion":%s}\n' \

@@ -157,7 +157,12 @@ docker_facts_json() {
   docker info --format '{"serverVersion":{{json .ServerVersion}},"storageDriver":{{json .Driver}},"dockerRootDir":{{json .DockerRootDir}},"loggingDriver":{{json .LoggingDriver}},"liveRestore":{{json .LiveRestoreEnabled}}}'
 }
 
-# journal_tail SINCE — the docker.service journal lines since SINCE, for error messages.
+# journal_tail SINCE — dockerd's own complaints in the docker.service journal since SINCE (the lines
+# that explain a failed start or reload), else the journal's last lines.
 journal_tail() {
-  journalctl -u docker.service --since "$1" --no-pager -o cat 2>/dev/null | tail -n 15 || true
+  local lines relevant
+  lines=$(journalctl -u docker.service --since "$1" --no-pager -o cat 2>/dev/null || true)
+  relevant=$(grep -iE 'unable to|level=(error|fatal)|invalid|directives|failed to (start|load|configure)|error (reconfiguring|reloading)' <<<"$lines" \
+    | grep -vE '^(Failed to start|docker\.service: )' | tail -n 5 || true)
+  if [ -n "$relevant" ]; then printf '%s\n' "$relevant"; else tail -n 10 <<<"$lines"; fi
 }
