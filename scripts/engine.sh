@@ -23,6 +23,8 @@ readonly CACHE=${DOCKER_HOST_ENGINE_CACHE:-/var/cache/docker-host-engine}
 PROVIDER_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/engine/pulumi-resource-command"
 readonly PROVIDER_SRC
 readonly BIN="$CACHE/bin"
+# Kept off PATH: Pulumi takes plugins on PATH before installed ones, with a warning on every run.
+readonly PROVIDER_BIN="$CACHE/provider"
 
 log() { printf 'engine: %s\n' "$*" >&2; }
 die() { printf 'engine: %s\n' "$*" >&2; exit 1; }
@@ -86,20 +88,22 @@ main() {
 # install_command_provider — build engine/pulumi-resource-command when its sources changed, and install it
 # as the `command` resource plugin (into $PULUMI_HOME, default ~/.pulumi).
 install_command_provider() {
-  local digest stamp="$BIN/pulumi-resource-command.sha256" pulumi_bin=$BIN/pulumi
+  local digest stamp="$PROVIDER_BIN/pulumi-resource-command.sha256" pulumi_bin=$BIN/pulumi
   pulumi_on_path_is_new_enough && pulumi_bin=$(command -v pulumi)
   digest=$(cd "$PROVIDER_SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-  if ! [ -x "$BIN/pulumi-resource-command" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+  mkdir -p "$PROVIDER_BIN"
+  rm -f "$BIN/pulumi-resource-command"
+  if ! [ -x "$PROVIDER_BIN/pulumi-resource-command" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     log "building the command provider plugin v$COMMAND_PROVIDER_VERSION (engine/pulumi-resource-command)"
     (cd "$PROVIDER_SRC" && CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X main.Version=$COMMAND_PROVIDER_VERSION" -o "$BIN/pulumi-resource-command" .) >&2 \
+      -ldflags "-s -w -X main.Version=$COMMAND_PROVIDER_VERSION" -o "$PROVIDER_BIN/pulumi-resource-command" .) >&2 \
       || die "building the command provider failed (see above)"
     echo "$digest" >"$stamp"
     rm -rf "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-command-v$COMMAND_PROVIDER_VERSION"*
   fi
   if ! [ -d "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-command-v$COMMAND_PROVIDER_VERSION" ]; then
     PULUMI_SKIP_UPDATE_CHECK=true "$pulumi_bin" plugin install resource command "$COMMAND_PROVIDER_VERSION" \
-      --file "$BIN/pulumi-resource-command" >&2 || die "installing the command provider plugin failed"
+      --file "$PROVIDER_BIN/pulumi-resource-command" >&2 || die "installing the command provider plugin failed"
   fi
 }
 

@@ -20,6 +20,7 @@ leftovers() {
 main() {
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   scripts/setup.sh
+  node_modules/.bin/tsc -p . # the program and the tests type-check (strict)
   local files=(tests/unit/*.test.ts) status=0 before after
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
     sandbox/sandbox build >&2

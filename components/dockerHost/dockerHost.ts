@@ -80,7 +80,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 {
                     connection,
                     create: step.create,
-                    delete: step.apply((s) => s.delete),
+                    delete: stepName === "gate" ? undefined : step.apply((s) => s.delete ?? ""),
                     stdin: step.stdin,
                 },
                 {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# up.sh — the main job: `pulumi up` on a stack (default: dev) and print the verified host summary.
+# On a fresh machine it installs what it needs (scripts/setup.sh), provides the Pulumi engine offline
+# (scripts/engine.sh), and — for the dev stack, whose embedded target is the local disposable host —
+# boots that host with the sandbox first.
+#
+# Usage: scripts/up.sh [STACK]        (npm start; npm start -- prod)
+# Environment: see scripts/pulumi-env.sh (state directory, secrets passphrase).
+# Exit codes: 0 the stack is up and verified; 1 it is not (the reason on stderr).
+set -euo pipefail
+
+log() { printf 'up: %s\n' "$*" >&2; }
+
+main() {
+  local stack=${1:-dev}
+  cd "$(dirname "${BASH_SOURCE[0]}")/.."
+  scripts/setup.sh
+  # shellcheck source=scripts/pulumi-env.sh
+  source scripts/pulumi-env.sh
+
+  if [ "$stack" = dev ]; then
+    # The dev stack targets the sandbox host dev-1 at 10.213.1.2 (see Pulumi.dev.yaml).
+    log "booting the local disposable host dev-1"
+    sandbox/sandbox up dev-1 --index 1 >/dev/null
+  fi
+  pulumi stack select --create "$stack" >&2
+  pulumi up --yes --skip-preview --stack "$stack" >&2
+  log "verified hosts (docker info after the apply):"
+  pulumi stack output summary --json --stack "$stack"
+}
+
+main "$@"
