@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# test.sh — every test: unit tests (renderers, validators, plan, component wiring under mocks) and host
-# tests (the component's real scripts over real SSH on disposable sandbox hosts; need root).
+# test.sh — every test: unit tests (renderers, validators, plan, component wiring under mocks), host
+# tests (the component's real scripts over real SSH on disposable sandbox hosts) and engine tests (the
+# real Pulumi engine, built offline by scripts/engine.sh, driving the component against sandbox hosts).
+# Host and engine tests need root.
 # Installs what it needs first (scripts/setup.sh, the sandbox rootfs), and checks afterwards that no
 # loop device, network namespace or sandbox process was left behind.
 #
@@ -24,7 +26,7 @@ main() {
   local files=(tests/unit/*.test.ts) status=0 before after
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
     sandbox/sandbox build >&2
-    files+=(tests/host/*.test.ts)
+    files+=(tests/host/*.test.ts tests/engine/*.test.ts)
   else
     log "host tests skipped (they need root; DOCKER_HOST_SKIP_HOST_TESTS=${DOCKER_HOST_SKIP_HOST_TESTS:-unset})"
   fi

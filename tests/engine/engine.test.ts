@@ -1,0 +1,192 @@
+// End to end through the real Pulumi engine (CLI + Node.js language host + command provider, built offline
+// by scripts/engine.sh) against two sandbox hosts: up, no-op up, previews of restart- and reload-class
+// changes, a bad setting, refresh, secrets in state, destroy.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { stringify } from "yaml";
+import { dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, upHost } from "../host/harness";
+
+const REPO = join(__dirname, "../..");
+const HOSTS = ["e2e-1", "e2e-2"] as const;
+const STACK = "e2e";
+
+interface Engine {
+    readonly env: NodeJS.ProcessEnv;
+    readonly projectDir: string;
+    readonly stateDir: string;
+}
+
+function provideEngine(): Engine {
+    const res = spawnSync(join(REPO, "scripts/engine.sh"), { encoding: "utf8", timeout: 30 * 60_000 });
+    assert.equal(res.status, 0, `scripts/engine.sh failed:\n${res.stderr}`);
+    const bin = res.stdout.trim();
+    // A copy of the project, so the test's stack config never touches the repo's own files.
+    const projectDir = mkdtempSync(join(tmpdir(), "docker-host-e2e-"));
+    for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"]) {
+        cpSync(join(REPO, entry), join(projectDir, entry), { recursive: true });
+    }
+    symlinkSync(join(REPO, "node_modules"), join(projectDir, "node_modules"));
+    const stateDir = join(projectDir, ".state");
+    mkdirSync(stateDir);
+    const env = {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+    };
+    return { env, projectDir, stateDir };
+}
+
+describe("pulumi up/preview/refresh/destroy through the real engine", { skip: hostTestsSkipReason() }, () => {
+    let engine: Engine;
+    let hosts: SandboxHost[];
+    let daemon: Record<string, unknown> = {};
+
+    const pulumi = (...args: string[]) => {
+        const res = spawnSync("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], {
+            cwd: engine.projectDir,
+            env: engine.env,
+            encoding: "utf8",
+            timeout: 10 * 60_000,
+        });
+        return { status: res.status, out: `${res.stdout}${res.stderr}` };
+    };
+    const ok = (...args: string[]) => {
+        const res = pulumi(...args);
+        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
+        return res.out;
+    };
+    const writeStackConfig = () => {
+        const file = join(engine.projectDir, `Pulumi.${STACK}.yaml`);
+        const salt = (() => {
+            try {
+                return /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0];
+            } catch {
+                return undefined;
+            }
+        })();
+        const config = {
+            config: {
+                "docker-host:rollout": { batchSize: 1 },
+                "docker-host:defaults": { daemon },
+                "docker-host:hosts": hosts.map((h) => ({
+                    name: h.name,
+                    host: h.host,
+                    privateKeyPath: h.privateKeyPath,
+                    dataDisk: { device: "/dev/vdb" },
+                })),
+            },
+        };
+        writeFileSync(file, `${stringify(config)}${salt ? `${salt}\n` : ""}`);
+    };
+
+    before(() => {
+        engine = provideEngine();
+        hosts = HOSTS.map((name) => upHost(name));
+        ok("stack", "init", "--secrets-provider", "passphrase");
+        writeStackConfig();
+    });
+    after(() => {
+        HOSTS.forEach((name) => downHost(name));
+        if (engine) rmSync(engine.projectDir, { recursive: true, force: true });
+    });
+
+    it("1. up from scratch verifies both hosts, one rollout batch after the other", () => {
+        ok("up", "--yes", "--skip-preview");
+        const summary = JSON.parse(ok("stack", "output", "summary", "--json")) as Record<string, { storageDriver: string; dockerRootDir: string; liveRestore: boolean }>;
+        for (const name of HOSTS) {
+            assert.equal(summary[name]?.storageDriver, "overlay2");
+            assert.equal(summary[name]?.dockerRootDir, "/data/docker");
+            assert.equal(summary[name]?.liveRestore, true);
+        }
+        // Batches: the second host's first step (the script upload) started only after the first host's
+        // apply had verified Docker (its last act writes active-dropins.sha256). Both hosts share this
+        // machine's clock.
+        const firstVerified = Number(sh(hosts[0]!, "stat -c %.9Y /var/lib/docker-host/active-dropins.sha256"));
+        const secondStarted = Number(sh(hosts[1]!, "stat -c %.9Y .docker-host/scripts/run.sh"));
+        assert.ok(secondStarted > firstVerified, `e2e-2 got its scripts at ${secondStarted}, before e2e-1 was verified at ${firstVerified}`);
+    });
+
+    it("2. a second up changes nothing and runs no remote command", () => {
+        const before = hosts.map((h) => [dockerdIdentity(h), sh(h, "stat -c %Y.%N /etc/docker/daemon.json")]);
+        const out = ok("up", "--yes", "--skip-preview", "--expect-no-changes");
+        assert.doesNotMatch(out, /updated|created|deleted/);
+        assert.deepEqual(hosts.map((h) => [dockerdIdentity(h), sh(h, "stat -c %Y.%N /etc/docker/daemon.json")]), before);
+    });
+
+    it("3. a log option change previews as a key-level JSON diff and a restart, then applies", () => {
+        daemon = { logMaxSize: "20m" };
+        writeStackConfig();
+        const preview = ok("preview", "--diff");
+        assert.match(preview, /~ max-size: "10m" => "20m"/);
+        assert.match(preview, /~ create: "sh \.docker-host\/scripts\/run\.sh apply [^"]*restart-class=[0-9a-f]+" => "sh [^"]*restart-class=[0-9a-f]+"/);
+        const before = hosts.map(dockerdIdentity);
+        ok("up", "--yes", "--skip-preview");
+        hosts.forEach((h, i) => {
+            assert.match(sh(h, "cat /etc/docker/daemon.json"), /"max-size": "20m"/);
+            assert.notEqual(dockerdIdentity(h), before[i]);
+        });
+    });
+
+    it("4. a registry-mirrors change previews as a reload and leaves dockerd's PID alone", () => {
+        daemon = { logMaxSize: "20m", registryMirrors: ["https://mirror.example.com"] };
+        writeStackConfig();
+        const preview = ok("preview", "--diff");
+        assert.match(preview, /\+ registry-mirrors\s*: \[/);
+        assert.doesNotMatch(preview, /~ create:/);
+        const before = hosts.map(dockerdIdentity);
+        ok("up", "--yes", "--skip-preview");
+        assert.deepEqual(hosts.map(dockerdIdentity), before);
+        hosts.forEach((h) => assert.match(sh(h, "docker info --format '{{json .RegistryConfig.Mirrors}}'"), /mirror\.example\.com/));
+    });
+
+    it("5. a bad setting fails the preview with the clear message; the hosts are untouched", () => {
+        const before = hosts.map((h) => remoteSha(h, "/etc/docker/daemon.json"));
+        daemon = { logMaxSize: "10x", registryMirrors: ["https://mirror.example.com"] };
+        writeStackConfig();
+        const res = pulumi("preview", "--diff");
+        assert.notEqual(res.status, 0);
+        assert.match(res.out, /docker-host:hosts\[0\] \(e2e-1\)\.daemon\.logMaxSize: "10x" is not a size\. Fix: use a whole number followed by k, m or g, e\.g\. "10m"\./);
+        const up = pulumi("up", "--yes", "--skip-preview");
+        assert.notEqual(up.status, 0);
+        assert.deepEqual(hosts.map((h) => remoteSha(h, "/etc/docker/daemon.json")), before);
+        daemon = { logMaxSize: "20m", registryMirrors: ["https://mirror.example.com"] };
+        writeStackConfig();
+    });
+
+    it("6. refresh then up brings no spurious changes", () => {
+        ok("refresh", "--yes", "--skip-preview");
+        ok("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
+    it("7. the state holds neither the SSH private key nor any secret in plain text", () => {
+        const keyBody = (h: SandboxHost) => readFileSync(h.privateKeyPath, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+        const stateFiles = (dir: string): string[] =>
+            readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? stateFiles(join(dir, e.name)) : [join(dir, e.name)]));
+        const state = stateFiles(engine.stateDir).map((f) => readFileSync(f, "utf8")).join("\n");
+        assert.match(state, /"connection"/);
+        for (const h of hosts) {
+            for (const line of keyBody(h)) assert.ok(!state.includes(line), "a line of the private key is in the state");
+        }
+        assert.ok(!state.includes("PRIVATE KEY"), "the state mentions a PRIVATE KEY in plain text");
+    });
+
+    it("8. destroy puts back each host's own daemon.json, removes the drop-ins, keeps the data", () => {
+        const images = hosts.map((h) => sh(h, "ls /data/docker/image/overlay2/imagedb/content/sha256/ | sort"));
+        ok("destroy", "--yes", "--skip-preview");
+        hosts.forEach((h, i) => {
+            assert.equal(remoteSha(h, "/etc/docker/daemon.json"), "absent"); // sandbox hosts start without one
+            assert.equal(sh(h, "ls /etc/systemd/system/docker.service.d/ 2>/dev/null | grep -c docker-host || true").trim(), "0");
+            assert.equal(sh(h, "findmnt -rn -o FSTYPE --mountpoint /data").trim(), "xfs");
+            assert.equal(sh(h, "ls /data/docker/image/overlay2/imagedb/content/sha256/ | sort"), images[i]);
+            assert.equal(sh(h, "docker info --format '{{.DockerRootDir}}'").trim(), "/var/lib/docker");
+        });
+        ok("stack", "rm", "--yes");
+    });
+});
