@@ -19,9 +19,16 @@ main() {
   source scripts/pulumi-env.sh
 
   if [ "$stack" = dev ]; then
-    # The dev stack targets the sandbox host dev-1 at 10.213.1.2 (see Pulumi.dev.yaml).
-    log "booting the local disposable host dev-1"
-    sandbox/sandbox up dev-1 --index 1 >/dev/null
+    # The dev stack targets the sandbox host dev-1 at 10.213.1.2 (see Pulumi.dev.yaml). A new dev-1 is a
+    # blank machine, so state recorded for an earlier one would only hide the work still to do.
+    if ! sandbox/sandbox info dev-1 >/dev/null 2>&1; then
+      log "booting the local disposable host dev-1"
+      sandbox/sandbox up dev-1 --index 1 >/dev/null
+      if pulumi stack select dev >/dev/null 2>&1; then
+        log "dev-1 is a new disposable host: forgetting the dev stack's state about the previous one"
+        pulumi stack rm dev --force --yes --preserve-config >&2
+      fi
+    fi
   fi
   pulumi stack select --create "$stack" >&2
   pulumi up --yes --skip-preview --stack "$stack" >&2
