@@ -124,6 +124,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
         daemon = { logMaxSize: "20m" };
         writeStackConfig();
         const preview = ok("preview", "--diff");
+        assert.doesNotMatch(preview, /warning/i);
         assert.match(preview, /~ max-size: "10m" => "20m"/);
         assert.match(preview, /~ create: "sh \.docker-host\/scripts\/run\.sh apply [^"]*restart-class=[0-9a-f]+" => "sh [^"]*restart-class=[0-9a-f]+"/);
         const before = hosts.map(dockerdIdentity);
