@@ -2,43 +2,18 @@
 // reload- vs a restart-class change costs running containers. Prints a Markdown report on stdout.
 //
 // Run: npm run bench   (root; boots and removes its own sandbox hosts)
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { EngineProject, engineProject, PROGRAM_FILES, REPO } from "../tests/engine/project";
 import { downHost, SandboxHost, sh, upHost } from "../tests/host/harness";
 
-const REPO = join(__dirname, "..");
 const RUNS = 3;
 
-interface Project {
-    readonly dir: string;
-    readonly env: NodeJS.ProcessEnv;
-}
-
-function project(files: Record<string, string>, copy: string[]): Project {
-    const engineBin = spawnSync(join(REPO, "scripts/engine.sh"), { encoding: "utf8" }).stdout.trim();
-    const dir = mkdtempSync(join(tmpdir(), "docker-host-bench-"));
-    for (const entry of copy) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-    mkdirSync(join(dir, ".state"));
-    const env = {
-        ...process.env,
-        PATH: `${engineBin}:${process.env.PATH}`,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: "bench",
-        PULUMI_BACKEND_URL: `file://${join(dir, ".state")}`,
-    };
-    return { dir, env };
-}
-
-function pulumi(p: Project, ...args: string[]): number {
+function pulumi(p: EngineProject, ...args: string[]): number {
     const started = process.hrtime.bigint();
-    const res = spawnSync("pulumi", [...args, "--stack", "bench", "--non-interactive"], { cwd: p.dir, env: p.env, encoding: "utf8" });
-    if (res.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${res.stdout}${res.stderr}`);
+    const res = p.run(...args, "--stack", "bench");
+    if (res.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${res.out}`);
     return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -79,12 +54,12 @@ for (let i = 0; i < n; i++) new Trivial("h" + i);
 
 function noopUp(hostCount: number): { docker: number; floor: number } {
     const hosts = Array.from({ length: hostCount }, (_, i) => upHost(`bench-${i + 1}`));
-    const p = project({ [`Pulumi.bench.yaml`]: stackConfig(hosts, hostCount, {}) }, ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"]);
+    const p = engineProject(PROGRAM_FILES, { "Pulumi.bench.yaml": stackConfig(hosts, hostCount, {}) });
     try {
         pulumi(p, "stack", "init", "--secrets-provider", "passphrase");
         pulumi(p, "up", "--yes", "--skip-preview");
         const docker = median(Array.from({ length: RUNS }, () => pulumi(p, "up", "--yes", "--skip-preview", "--expect-no-changes")));
-        const floorProject = project({ "Pulumi.yaml": "name: bench-floor\nruntime: nodejs\n", "index.ts": FLOOR_INDEX, "package.json": '{"name":"bench-floor","main":"index.ts"}', "tsconfig.json": readFileSync(join(REPO, "tsconfig.json"), "utf8").replace(/"include": \[[^\]]*\]/, '"include": ["index.ts"]') }, []);
+        const floorProject = engineProject([], { "Pulumi.yaml": "name: bench-floor\nruntime: nodejs\n", "index.ts": FLOOR_INDEX, "package.json": '{"name":"bench-floor","main":"index.ts"}', "tsconfig.json": readFileSync(join(REPO, "tsconfig.json"), "utf8").replace(/"include": \[[^\]]*\]/, '"include": ["index.ts"]') });
         try {
             pulumi(floorProject, "stack", "init", "--secrets-provider", "passphrase");
             pulumi(floorProject, "config", "set", "bench:hosts", String(hostCount));
@@ -92,23 +67,23 @@ function noopUp(hostCount: number): { docker: number; floor: number } {
             const floor = median(Array.from({ length: RUNS }, () => pulumi(floorProject, "up", "--yes", "--skip-preview", "--expect-no-changes")));
             return { docker, floor };
         } finally {
-            rmSync(floorProject.dir, { recursive: true, force: true });
+            floorProject.remove();
         }
     } finally {
         hosts.forEach((h) => downHost(h.name));
-        rmSync(p.dir, { recursive: true, force: true });
+        p.remove();
     }
 }
 
 function coldUp(hostCount: number, batchSize: number): number {
     const hosts = Array.from({ length: hostCount }, (_, i) => upHost(`bench-${i + 1}`));
-    const p = project({ [`Pulumi.bench.yaml`]: stackConfig(hosts, batchSize, {}) }, ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"]);
+    const p = engineProject(PROGRAM_FILES, { "Pulumi.bench.yaml": stackConfig(hosts, batchSize, {}) });
     try {
         pulumi(p, "stack", "init", "--secrets-provider", "passphrase");
         return pulumi(p, "up", "--yes", "--skip-preview");
     } finally {
         hosts.forEach((h) => downHost(h.name));
-        rmSync(p.dir, { recursive: true, force: true });
+        p.remove();
     }
 }
 
@@ -116,7 +91,7 @@ function coldUp(hostCount: number, batchSize: number): number {
 // answers and how many of 5 running containers were restarted.
 function changeCost(kind: "reload" | "restart"): { gapSeconds: number; restarted: number; dockerdRestarted: boolean } {
     const [host] = [upHost("bench-1")];
-    const p = project({ [`Pulumi.bench.yaml`]: stackConfig([host!], 1, { logMaxSize: "10m" }) }, ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"]);
+    const p = engineProject(PROGRAM_FILES, { "Pulumi.bench.yaml": stackConfig([host!], 1, { logMaxSize: "10m" }) });
     try {
         pulumi(p, "stack", "init", "--secrets-provider", "passphrase");
         pulumi(p, "up", "--yes", "--skip-preview");
@@ -145,7 +120,7 @@ function changeCost(kind: "reload" | "restart"): { gapSeconds: number; restarted
         };
     } finally {
         downHost("bench-1");
-        rmSync(p.dir, { recursive: true, force: true });
+        p.remove();
     }
 }
 

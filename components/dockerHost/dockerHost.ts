@@ -90,6 +90,10 @@ export class DockerHost extends pulumi.ComponentResource {
                     dependsOn: [previous],
                     // A data-root copy can take long; a hung SSH session must not hang `up` forever.
                     customTimeouts: { create: "30m", update: "30m", delete: "10m" },
+                    // A new connection (address, user, key rotation) replaces the steps. Create-then-delete
+                    // would apply the new settings and then let the old resource's delete restore the
+                    // host's original daemon.json; deleting first ends in the desired state.
+                    deleteBeforeReplace: true,
                 },
             );
             commands.set(stepName, cmd);

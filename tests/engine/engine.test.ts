@@ -3,67 +3,30 @@
 // changes, a bad setting, refresh, secrets in state, destroy.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, upHost } from "../host/harness";
+import { dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, ssh, upHost } from "../host/harness";
+import { EngineProject, engineProject, PROGRAM_FILES } from "./project";
 
-const REPO = join(__dirname, "../..");
 const HOSTS = ["e2e-1", "e2e-2"] as const;
 const STACK = "e2e";
 
-interface Engine {
-    readonly env: NodeJS.ProcessEnv;
-    readonly projectDir: string;
-    readonly stateDir: string;
-}
-
-function provideEngine(): Engine {
-    const res = spawnSync(join(REPO, "scripts/engine.sh"), { encoding: "utf8", timeout: 30 * 60_000 });
-    assert.equal(res.status, 0, `scripts/engine.sh failed:\n${res.stderr}`);
-    const bin = res.stdout.trim();
-    // A copy of the project, so the test's stack config never touches the repo's own files.
-    const projectDir = mkdtempSync(join(tmpdir(), "docker-host-e2e-"));
-    for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"]) {
-        cpSync(join(REPO, entry), join(projectDir, entry), { recursive: true });
-    }
-    symlinkSync(join(REPO, "node_modules"), join(projectDir, "node_modules"));
-    const stateDir = join(projectDir, ".state");
-    mkdirSync(stateDir);
-    const env = {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH}`,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-    };
-    return { env, projectDir, stateDir };
-}
-
 describe("pulumi up/preview/refresh/destroy through the real engine", { skip: hostTestsSkipReason() }, () => {
-    let engine: Engine;
+    let engine: EngineProject;
     let hosts: SandboxHost[];
     let daemon: Record<string, unknown> = {};
+    let keyPath: string | undefined; // overrides the sandbox key (key rotation)
 
-    const pulumi = (...args: string[]) => {
-        const res = spawnSync("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], {
-            cwd: engine.projectDir,
-            env: engine.env,
-            encoding: "utf8",
-            timeout: 10 * 60_000,
-        });
-        return { status: res.status, out: `${res.stdout}${res.stderr}` };
-    };
+    const pulumi = (...args: string[]) => engine.run(...args, "--stack", STACK);
     const ok = (...args: string[]) => {
         const res = pulumi(...args);
         assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
         return res.out;
     };
     const writeStackConfig = () => {
-        const file = join(engine.projectDir, `Pulumi.${STACK}.yaml`);
+        const file = join(engine.dir, `Pulumi.${STACK}.yaml`);
         const salt = (() => {
             try {
                 return /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0];
@@ -78,7 +41,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
                 "docker-host:hosts": hosts.map((h) => ({
                     name: h.name,
                     host: h.host,
-                    privateKeyPath: h.privateKeyPath,
+                    privateKeyPath: keyPath ?? h.privateKeyPath,
                     dataDisk: { device: "/dev/vdb" },
                 })),
             },
@@ -87,14 +50,14 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
     };
 
     before(() => {
-        engine = provideEngine();
+        engine = engineProject(PROGRAM_FILES);
         hosts = HOSTS.map((name) => upHost(name));
         ok("stack", "init", "--secrets-provider", "passphrase");
         writeStackConfig();
     });
     after(() => {
         HOSTS.forEach((name) => downHost(name));
-        if (engine) rmSync(engine.projectDir, { recursive: true, force: true });
+        engine?.remove();
     });
 
     it("1. up from scratch verifies both hosts, one rollout batch after the other", () => {
@@ -166,14 +129,28 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
         ok("up", "--yes", "--skip-preview", "--expect-no-changes");
     });
 
+    it("6b. rotating the SSH key replaces the steps and ends in the configured state", () => {
+        keyPath = join(mkdtempSync(join(engine.dir, "key-")), "id_ed25519");
+        assert.equal(spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyPath]).status, 0);
+        const publicKey = readFileSync(`${keyPath}.pub`, "utf8");
+        for (const h of hosts) assert.equal(ssh(h, "cat >> .ssh/authorized_keys", { input: publicKey }).status, 0);
+        const expected = hosts.map((h) => sh(h, "cat /etc/docker/daemon.json"));
+        writeStackConfig();
+        assert.match(ok("preview"), /\+-\s+command:remote:Command\s+e2e-1-apply\s+replace/);
+        ok("up", "--yes", "--skip-preview");
+        assert.deepEqual(hosts.map((h) => sh(h, "cat /etc/docker/daemon.json")), expected);
+        hosts.forEach((h) => assert.equal(sh(h, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker"));
+        ok("up", "--yes", "--skip-preview", "--expect-no-changes");
+    });
+
     it("7. the state holds neither the SSH private key nor any secret in plain text", () => {
-        const keyBody = (h: SandboxHost) => readFileSync(h.privateKeyPath, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+        const keyBody = (path: string) => readFileSync(path, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
         const stateFiles = (dir: string): string[] =>
             readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? stateFiles(join(dir, e.name)) : [join(dir, e.name)]));
         const state = stateFiles(engine.stateDir).map((f) => readFileSync(f, "utf8")).join("\n");
         assert.match(state, /"connection"/);
-        for (const h of hosts) {
-            for (const line of keyBody(h)) assert.ok(!state.includes(line), "a line of the private key is in the state");
+        for (const path of [...hosts.map((h) => h.privateKeyPath), keyPath!]) {
+            for (const line of keyBody(path)) assert.ok(!state.includes(line), `a line of ${path} is in the state`);
         }
         assert.ok(!state.includes("PRIVATE KEY"), "the state mentions a PRIVATE KEY in plain text");
     });

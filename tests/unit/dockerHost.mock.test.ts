@@ -71,6 +71,8 @@ describe("DockerHost (mocks)", () => {
         assert.deepEqual(gate!.opts.dependsOn, [scripts!.resource]);
         assert.deepEqual(disk!.opts.dependsOn, [gate!.resource]);
         assert.deepEqual(apply!.opts.dependsOn, [disk!.resource]);
+        // Replacing (e.g. a rotated key) must delete first, or the old apply's delete would undo the new one.
+        for (const step of [gate, disk, apply]) assert.equal(step!.opts.deleteBeforeReplace, true);
     });
 
     it("keeps the private key secret and the daemon.json plain (so previews show a key-level diff)", async () => {

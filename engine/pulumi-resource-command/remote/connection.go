@@ -12,21 +12,17 @@ import (
 
 // Connection is how to reach the host (the @pulumi/command `remote.Connection` shape).
 type Connection struct {
-	Host               string           `pulumi:"host"`
-	Port               *float64         `pulumi:"port,optional"`
-	User               *string          `pulumi:"user,optional"`
-	Password           *string          `pulumi:"password,optional" provider:"secret"`
-	PrivateKey         *string          `pulumi:"privateKey,optional" provider:"secret"`
-	PrivateKeyPassword *string          `pulumi:"privateKeyPassword,optional" provider:"secret"`
-	AgentSocketPath    *string          `pulumi:"agentSocketPath,optional"`
-	DialErrorLimit     *int             `pulumi:"dialErrorLimit,optional"`
-	PerDialTimeout     *int             `pulumi:"perDialTimeout,optional"`
-	HostKey            *string          `pulumi:"hostKey,optional"`
-	Proxy              *ProxyConnection `pulumi:"proxy,optional"`
+	Endpoint
+	Proxy *ProxyConnection `pulumi:"proxy,optional"`
 }
 
 // ProxyConnection is a jump host.
 type ProxyConnection struct {
+	Endpoint
+}
+
+// Endpoint holds the fields a connection and its proxy share.
+type Endpoint struct {
 	Host               string   `pulumi:"host"`
 	Port               *float64 `pulumi:"port,optional"`
 	User               *string  `pulumi:"user,optional"`
@@ -46,13 +42,7 @@ type endpoint struct {
 	dialErrorLimit, perDialTimeoutSeconds  int
 }
 
-func (c *Connection) endpoint() endpoint {
-	return endpoint{host: c.Host, user: deref(c.User, "root"), port: int(derefF(c.Port, 22)), password: c.Password,
-		privateKey: c.PrivateKey, keyPassword: c.PrivateKeyPassword, key: c.HostKey,
-		dialErrorLimit: derefI(c.DialErrorLimit, 10), perDialTimeoutSeconds: derefI(c.PerDialTimeout, 15)}
-}
-
-func (c *ProxyConnection) endpoint() endpoint {
+func (c *Endpoint) endpoint() endpoint {
 	return endpoint{host: c.Host, user: deref(c.User, "root"), port: int(derefF(c.Port, 22)), password: c.Password,
 		privateKey: c.PrivateKey, keyPassword: c.PrivateKeyPassword, key: c.HostKey,
 		dialErrorLimit: derefI(c.DialErrorLimit, 10), perDialTimeoutSeconds: derefI(c.PerDialTimeout, 15)}
