@@ -51,6 +51,34 @@ export interface DataDisk {
     readonly mountPoint?: string;
 }
 
+/** Scheduled pruning of unused Docker data (a systemd timer on the host). */
+export interface PruneSchedule {
+    /** When to run, as a systemd calendar expression (man systemd.time).
+     *  @default "weekly" */
+    readonly schedule?: string;
+    /** Up to this many seconds are added to each run at random, so hosts do not all prune at once.
+     *  @default 3600 */
+    readonly randomizedDelaySeconds?: number;
+    /** Only objects created longer ago than this are pruned (docker's `until` filter), e.g. "168h".
+     *  @default "168h" */
+    readonly olderThan?: string;
+    /** Objects carrying this label key are never pruned.
+     *  @default "docker-host.keep" */
+    readonly keepLabel?: string;
+    /** Also prune unused volumes. Volumes hold data; leave this off unless you mean it.
+     *  @default false */
+    readonly volumes?: boolean;
+}
+
+/** Defaults of PruneSchedule. */
+export const PRUNE_DEFAULTS = {
+    schedule: "weekly",
+    randomizedDelaySeconds: 3600,
+    olderThan: "168h",
+    keepLabel: "docker-host.keep",
+    volumes: false,
+} as const satisfies Required<PruneSchedule>;
+
 /** Everything a DockerHost needs, resolved (no Outputs). */
 export interface DockerHostConfig {
     readonly connection: SshConnection;
@@ -65,6 +93,9 @@ export interface DockerHostConfig {
     /** How long to wait for dockerd to answer after a reload or restart before rolling back.
      *  @default 60 */
     readonly dockerReadyTimeoutSeconds?: number;
+    /** Scheduled pruning; removing it removes the timer.
+     *  @default - no scheduled pruning */
+    readonly prune?: PruneSchedule;
 }
 
 /** Wraps every field of T (one level) in pulumi.Input. */
@@ -86,4 +117,7 @@ export interface DockerHostArgs {
     /** Seconds to wait for dockerd after a reload or restart before rolling back.
      *  @default 60 */
     readonly dockerReadyTimeoutSeconds?: pulumi.Input<number>;
+    /** Scheduled pruning (a systemd timer); removing it removes the timer.
+     *  @default - no scheduled pruning */
+    readonly prune?: pulumi.Input<Inputs<PruneSchedule>>;
 }

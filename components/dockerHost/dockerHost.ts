@@ -50,6 +50,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 daemon: args.daemon,
                 allowInsecureTcp: args.allowInsecureTcp,
                 dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
+                prune: args.prune,
             })
             .apply((s) => {
                 const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), connection: PLACEHOLDER_CONNECTION });
@@ -63,7 +64,12 @@ export class DockerHost extends pulumi.ComponentResource {
 
         // 2. The plan: ordered steps, each a remote.Command parented here.
         const plan = settings.apply((s) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }));
-        const stepNames: StepName[] = args.dataDisk === undefined ? ["gate", "apply"] : ["gate", "data-disk", "apply"];
+        const stepNames: StepName[] = [
+            "gate",
+            ...(args.dataDisk === undefined ? [] : (["data-disk"] as const)),
+            "apply",
+            ...(args.prune === undefined ? [] : (["prune"] as const)),
+        ];
         const connection = pulumi.secret(this.connection.apply(toCommandConnection));
         // The step scripts, uploaded to ~/.docker-host/scripts; every step runs one of them.
         const scripts = new command.remote.CopyToRemote(
@@ -85,7 +91,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    // Strictly ordered: scripts → gate → data-disk → apply. The upload waits for whatever the
+                    // Strictly ordered: scripts → gate → data-disk → apply → prune. The upload waits for whatever the
                     // component waits for (e.g. the previous rollout batch).
                     dependsOn: [previous],
                     // A data-root copy can take long; a hung SSH session must not hang `up` forever.
@@ -158,6 +164,7 @@ function validateKnownNow(name: string, args: DockerHostArgs): void {
         daemon: known(args.daemon),
         allowInsecureTcp: known(args.allowInsecureTcp),
         dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
+        prune: known(args.prune),
     });
     const issues = findConfigIssues(candidate);
     if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf(candidate));

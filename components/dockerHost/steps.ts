@@ -1,11 +1,11 @@
 // Pure plan: a validated configuration in, the ordered remote steps out. dockerHost.ts turns each step into
 // a remote.Command; tests/host runs the very same steps over ssh.
-import { DockerHostConfig } from "./args";
+import { DockerHostConfig, PRUNE_DEFAULTS } from "./args";
 import { renderDaemonJson, restartClassDigest, effectiveDaemonSettings } from "./daemonJson";
 import { DEFAULT_MOUNT_POINT } from "./daemonSettings";
 import { remoteCommand } from "./remoteCommand";
 
-export type StepName = "gate" | "data-disk" | "apply";
+export type StepName = "gate" | "data-disk" | "apply" | "prune";
 
 /** One remote step: what runs on create/update, on delete, and what it reads on stdin. */
 export interface RemoteStep {
@@ -60,5 +60,20 @@ export function planSteps(config: DockerHostConfig): RemoteStep[] {
         delete: remoteCommand("apply-delete", [timeout]),
         stdin: daemonJson,
     });
+    if (config.prune) {
+        const prune = { ...PRUNE_DEFAULTS, ...config.prune };
+        steps.push({
+            name: "prune",
+            create: remoteCommand("prune"),
+            delete: remoteCommand("prune-delete"),
+            stdin: paramLines({
+                SCHEDULE: prune.schedule,
+                RANDOMIZED_DELAY_SECONDS: String(prune.randomizedDelaySeconds),
+                OLDER_THAN: prune.olderThan,
+                KEEP_LABEL: prune.keepLabel,
+                VOLUMES: String(prune.volumes),
+            }),
+        });
+    }
     return steps;
 }

@@ -107,6 +107,15 @@ const configSchema = z.strictObject({
     daemon: daemonSchema.optional(),
     allowInsecureTcp: z.boolean().optional(),
     dockerReadyTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    prune: z
+        .strictObject({
+            schedule: z.string().optional(),
+            randomizedDelaySeconds: z.number().int().min(0).max(86400).optional(),
+            olderThan: z.string().optional(),
+            keepLabel: z.string().optional(),
+            volumes: z.boolean().optional(),
+        })
+        .optional(),
 });
 
 /** Field names known at each level, for "did you mean" on unknown keys. */
@@ -116,6 +125,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     "connection.bastion": ["host", "port", "user", "privateKey"],
     dataDisk: ["device", "filesystem", "mountPoint"],
     daemon: Object.keys(daemonSchema.shape),
+    prune: ["schedule", "randomizedDelaySeconds", "olderThan", "keepLabel", "volumes"],
 };
 
 /** Validates one host's configuration; returns every problem (empty when valid). */
@@ -206,6 +216,17 @@ function semanticIssues(config: DockerHostConfig): ConfigIssue[] {
         if (mountPoint && ["/", "/boot", "/etc", "/usr", "/var", "/var/lib", "/home", "/proc", "/sys", "/dev", "/run", "/tmp"].includes(stripSlash(mountPoint))) {
             add("dataDisk.mountPoint", `${JSON.stringify(mountPoint)} is a system directory; mounting over it would hide the host's own files. Fix: use a dedicated directory such as "/data".`);
         }
+    }
+
+    const prune = config.prune;
+    if (prune?.schedule !== undefined && !/^[A-Za-z0-9*:/,.~ -]+$/.test(prune.schedule)) {
+        add("prune.schedule", `${JSON.stringify(prune.schedule)} is not a systemd calendar expression. Fix: use e.g. "weekly" or "Sun *-*-* 03:00".`);
+    }
+    if (prune?.olderThan !== undefined && !/^([0-9]+[hms])+$/.test(prune.olderThan)) {
+        add("prune.olderThan", `${JSON.stringify(prune.olderThan)} is not a duration. Fix: use hours, minutes or seconds, e.g. "168h".`);
+    }
+    if (prune?.keepLabel !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prune.keepLabel)) {
+        add("prune.keepLabel", `${JSON.stringify(prune.keepLabel)} is not a label key. Fix: use e.g. "docker-host.keep".`);
     }
 
     const daemon = config.daemon ?? {};

@@ -120,7 +120,7 @@ export function applySteps(host: SandboxHost, config: DockerHostConfig): { runs:
         runs.push({ ...run, step });
         if (run.status !== 0) return { runs };
     }
-    return { runs, result: parseApplyResult(runs[runs.length - 1]!.stdout) };
+    return { runs, result: parseApplyResult(runs.find((r) => r.step.name === "apply")!.stdout) };
 }
 
 /** applySteps, asserting that every step succeeded. */
@@ -141,6 +141,13 @@ export function destroySteps(host: SandboxHost, config: DockerHostConfig): StepR
         assert.equal(run.status, 0, `delete of ${step.name} failed on ${host.name}:\n${run.stderr}`);
     }
     return runs;
+}
+
+/** Runs one step's delete command, as Pulumi does when a setting (and so its step) is removed. */
+export function deleteStep(host: SandboxHost, config: DockerHostConfig, name: RemoteStep["name"]): Run {
+    const step = planSteps(config).find((s) => s.name === name);
+    assert.ok(step?.delete, `no delete for step ${name}`);
+    return ssh(host, step.delete, { user: config.connection.user, input: step.stdin });
 }
 
 /** sha256 of a file on the host ("absent" when it does not exist). */

@@ -46,6 +46,13 @@ describe("planSteps", () => {
         assert.equal(JSON.parse(steps[2]!.stdin)["data-root"], "/srv/ssd/docker-root");
     });
 
+    it("adds the prune step last, with its documented defaults on stdin", () => {
+        const steps = planSteps({ connection: CONFIG.connection, prune: { olderThan: "24h" } });
+        assert.deepEqual(steps.map((s) => s.name), ["gate", "apply", "prune"]);
+        assert.equal(steps[2]!.stdin, "SCHEDULE=weekly\nRANDOMIZED_DELAY_SECONDS=3600\nOLDER_THAN=24h\nKEEP_LABEL=docker-host.keep\nVOLUMES=false\n");
+        assert.match(steps[2]!.delete!, / prune-delete /);
+    });
+
     it("leaves the data-disk step out without a data disk", () => {
         assert.deepEqual(planSteps({ connection: CONFIG.connection }).map((s) => s.name), ["gate", "apply"]);
     });

@@ -39,6 +39,8 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
     { name: "host with shell", config: { connection: { host: "bad host;", privateKey: KEY } }, key: "connection.host", message: '"bad host;" is neither an IP address nor a host name. Fix: use e.g. "10.0.0.5" or "web-1.example.com".' },
     { name: "key path instead of key", config: { connection: { host: "h", privateKey: "~/.ssh/id_rsa" } }, key: "connection.privateKey", message: 'does not look like a private key (no "-----BEGIN ... PRIVATE KEY-----" line). Fix: pass the key\'s contents, not its path (config: privateKeyPath reads a file).' },
     { name: "port out of range", config: { connection: { host: "h", privateKey: KEY, port: 70000 } }, key: "connection.port", message: "70000 is out of range. Fix: use a whole number at most 65535." },
+    { name: "prune schedule with shell", config: host({}, { prune: { schedule: "weekly; reboot" } }), key: "prune.schedule", message: '"weekly; reboot" is not a systemd calendar expression. Fix: use e.g. "weekly" or "Sun *-*-* 03:00".' },
+    { name: "prune age in days", config: host({}, { prune: { olderThan: "7d" } }), key: "prune.olderThan", message: '"7d" is not a duration. Fix: use hours, minutes or seconds, e.g. "168h".' },
     { name: "address pool too wide", config: host({ defaultAddressPools: [{ base: "10.0.0.0/16", size: 8 }] }), key: "daemon.defaultAddressPools[0].size", message: "8 must be between the base's prefix (16) and 30. Fix: use e.g. 24." },
 ];
 
