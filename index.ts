@@ -15,6 +15,9 @@ const stack = readStackConfig(
     (path) => readFileSync(path, "utf8"),
 );
 
+// Drift detection: the stack setting docker-host:detectDrift, on by default for previews in CI.
+const detectDrift = config.getBoolean("detectDrift") ?? (pulumi.runtime.isDryRun() && Boolean(process.env.CI));
+
 const hosts: Record<string, DockerHost> = {};
 let previousBatch: DockerHost[] = [];
 for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
@@ -22,7 +25,11 @@ for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
         ({ name, config: host }) =>
             (hosts[name] = new DockerHost(
                 name,
-                { ...host, connection: { ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) } },
+                {
+                    ...host,
+                    detectDrift: host.detectDrift ?? detectDrift,
+                    connection: { ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) },
+                },
                 { dependsOn: previousBatch },
             )),
     );

@@ -38,7 +38,7 @@ export class StackConfigError extends Error {
 }
 
 // Keys a host entry (and, minus name/host, the defaults) may carry.
-const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune"];
+const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
 
@@ -93,6 +93,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
             allowInsecureTcp: merged.allowInsecureTcp,
             dockerReadyTimeoutSeconds: merged.dockerReadyTimeoutSeconds,
             prune: merged.prune,
+            detectDrift: merged.detectDrift,
         });
         const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));

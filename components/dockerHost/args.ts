@@ -96,6 +96,10 @@ export interface DockerHostConfig {
     /** Scheduled pruning; removing it removes the timer.
      *  @default - no scheduled pruning */
     readonly prune?: PruneSchedule;
+    /** Read the host's live daemon.json, drop-in and `docker info` over SSH during preview and up, warn
+     *  per key about changes made outside Pulumi, and make the apply step restore them.
+     *  @default false */
+    readonly detectDrift?: boolean;
 }
 
 /** Wraps every field of T (one level) in pulumi.Input. */
@@ -120,4 +124,8 @@ export interface DockerHostArgs {
     /** Scheduled pruning (a systemd timer); removing it removes the timer.
      *  @default - no scheduled pruning */
     readonly prune?: pulumi.Input<Inputs<PruneSchedule>>;
+    /** Check the host for changes made outside Pulumi during preview and up (warnings per key), and
+     *  restore them on up. Each check is one SSH session, bounded to 20 s.
+     *  @default false */
+    readonly detectDrift?: pulumi.Input<boolean>;
 }

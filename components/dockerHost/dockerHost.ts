@@ -4,7 +4,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerHostArgs, DockerHostConfig, SshConnection } from "./args";
-import { renderDaemonJson } from "./daemonJson";
+import { effectiveDaemonSettings, renderDaemonJson } from "./daemonJson";
+import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
 import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
 import { planSteps, RemoteStep, StepName } from "./steps";
@@ -51,6 +52,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 allowInsecureTcp: args.allowInsecureTcp,
                 dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
                 prune: args.prune,
+                detectDrift: args.detectDrift,
             })
             .apply((s) => {
                 const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), connection: PLACEHOLDER_CONNECTION });
@@ -62,8 +64,16 @@ export class DockerHost extends pulumi.ComponentResource {
             return c as SshConnection;
         });
 
-        // 2. The plan: ordered steps, each a remote.Command parented here.
-        const plan = settings.apply((s) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }));
+        // 2. Drift: when asked, compare the host with what was last applied, warn per key, and hand the
+        //    apply step a repair token so `up` restores what was changed outside Pulumi.
+        const repairToken = pulumi.unsecret(
+            pulumi.all([settings, this.connection]).apply(async ([s, c]) => (s.detectDrift ? this.checkDrift(name, s, c) : undefined)),
+        );
+
+        // 3. The plan: ordered steps, each a remote.Command parented here.
+        const plan = pulumi
+            .all([settings, repairToken])
+            .apply(([s, token]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, token));
         const stepNames: StepName[] = [
             "gate",
             ...(args.dataDisk === undefined ? [] : (["data-disk"] as const)),
@@ -106,7 +116,7 @@ export class DockerHost extends pulumi.ComponentResource {
             previous = cmd;
         }
 
-        // 3. Outputs.
+        // 4. Outputs.
         const result = commands.get("apply")!.stdout.apply(parseApplyResult);
         this.daemonJson = settings.apply((s) => renderDaemonJson(s));
         this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
@@ -118,6 +128,23 @@ export class DockerHost extends pulumi.ComponentResource {
             lastAction: this.lastAction,
             facts: this.facts,
         });
+    }
+
+    /** Runs one bounded drift probe; findings and failures become warnings, never errors. */
+    private async checkDrift(name: string, settings: HostSettings, connection: SshConnection): Promise<string | undefined> {
+        const effective = effectiveDaemonSettings(settings);
+        try {
+            const live = await readLiveState(connection);
+            const report = describeDrift(name, live, {
+                dataRoot: effective.dataRoot ?? "/var/lib/docker",
+                storageDriver: effective.storageDriver ?? "overlay2",
+            });
+            report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
+            return report.repairToken;
+        } catch (err) {
+            void pulumi.log.warn(`drift check on ${name} skipped: ${(err as Error).message}`, this);
+            return undefined;
+        }
     }
 
     /**
@@ -165,6 +192,7 @@ function validateKnownNow(name: string, args: DockerHostArgs): void {
         allowInsecureTcp: known(args.allowInsecureTcp),
         dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
         prune: known(args.prune),
+        detectDrift: known(args.detectDrift),
     });
     const issues = findConfigIssues(candidate);
     if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf(candidate));

@@ -30,8 +30,12 @@ export function paramLines(params: Readonly<Record<string, string>>): string {
         .join("");
 }
 
-/** The ordered steps for one host. Call with a configuration that passed validateDockerHostConfig. */
-export function planSteps(config: DockerHostConfig): RemoteStep[] {
+/**
+ * The ordered steps for one host. Call with a configuration that passed validateDockerHostConfig.
+ * `repairToken` (from a drift check) changes the apply step's command, so Pulumi runs it and it restores
+ * files changed outside Pulumi.
+ */
+export function planSteps(config: DockerHostConfig, repairToken?: string): RemoteStep[] {
     const settings = effectiveDaemonSettings(config);
     const daemonJson = renderDaemonJson(config);
     const timeout = `ready-timeout=${config.dockerReadyTimeoutSeconds ?? 60}`;
@@ -56,7 +60,11 @@ export function planSteps(config: DockerHostConfig): RemoteStep[] {
     }
     steps.push({
         name: "apply",
-        create: remoteCommand("apply", [timeout, `restart-class=${restartClassDigest(daemonJson)}`]),
+        create: remoteCommand("apply", [
+            timeout,
+            `restart-class=${restartClassDigest(daemonJson)}`,
+            ...(repairToken ? [`repair=${repairToken}`] : []),
+        ]),
         delete: remoteCommand("apply-delete", [timeout]),
         stdin: daemonJson,
     });

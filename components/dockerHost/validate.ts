@@ -107,6 +107,7 @@ const configSchema = z.strictObject({
     daemon: daemonSchema.optional(),
     allowInsecureTcp: z.boolean().optional(),
     dockerReadyTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    detectDrift: z.boolean().optional(),
     prune: z
         .strictObject({
             schedule: z.string().optional(),

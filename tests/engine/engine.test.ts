@@ -3,12 +3,11 @@
 // changes, a bad setting, refresh, secrets in state, destroy.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { stringify } from "yaml";
 import { dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, ssh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, writeStackConfig as writeStackConfigFile } from "./project";
 
 const HOSTS = ["e2e-1", "e2e-2"] as const;
 const STACK = "e2e";
@@ -25,29 +24,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
         assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
         return res.out;
     };
-    const writeStackConfig = () => {
-        const file = join(engine.dir, `Pulumi.${STACK}.yaml`);
-        const salt = (() => {
-            try {
-                return /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0];
-            } catch {
-                return undefined;
-            }
-        })();
-        const config = {
-            config: {
-                "docker-host:rollout": { batchSize: 1 },
-                "docker-host:defaults": { daemon },
-                "docker-host:hosts": hosts.map((h) => ({
-                    name: h.name,
-                    host: h.host,
-                    privateKeyPath: keyPath ?? h.privateKeyPath,
-                    dataDisk: { device: "/dev/vdb" },
-                })),
-            },
-        };
-        writeFileSync(file, `${stringify(config)}${salt ? `${salt}\n` : ""}`);
-    };
+    const writeStackConfig = () => writeStackConfigFile(engine, STACK, hosts, { daemon, ...(keyPath ? { keyPath } : {}) });
 
     before(() => {
         engine = engineProject(PROGRAM_FILES);

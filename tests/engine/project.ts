@@ -2,9 +2,10 @@
 // so tests and benchmarks never touch the repo's stacks or ~/.docker-host/state.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 
 export const REPO = join(__dirname, "../..");
 /** What a copy of this repository's own program needs. */
@@ -47,4 +48,36 @@ export function engineProject(copy: readonly string[], files: Readonly<Record<st
         },
         remove: () => rmSync(dir, { recursive: true, force: true }),
     };
+}
+
+/** A host of a test stack: its name, address and key file. */
+export interface StackHost {
+    readonly name: string;
+    readonly host: string;
+    readonly privateKeyPath: string;
+}
+
+/** Writes Pulumi.<stack>.yaml for `hosts` (each with /dev/vdb as its data disk), keeping the stack's salt. */
+export function writeStackConfig(
+    project: EngineProject,
+    stack: string,
+    hosts: readonly StackHost[],
+    options: { daemon?: object; detectDrift?: boolean; keyPath?: string; batchSize?: number } = {},
+): void {
+    const file = join(project.dir, `Pulumi.${stack}.yaml`);
+    const salt = existsSync(file) ? /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0] : undefined;
+    const config = {
+        config: {
+            "docker-host:rollout": { batchSize: options.batchSize ?? 1 },
+            ...(options.detectDrift === undefined ? {} : { "docker-host:detectDrift": options.detectDrift }),
+            "docker-host:defaults": { daemon: options.daemon ?? {} },
+            "docker-host:hosts": hosts.map((h) => ({
+                name: h.name,
+                host: h.host,
+                privateKeyPath: options.keyPath ?? h.privateKeyPath,
+                dataDisk: { device: "/dev/vdb" },
+            })),
+        },
+    };
+    writeFileSync(file, `${stringify(config)}${salt ? `${salt}\n` : ""}`);
 }

@@ -33,7 +33,8 @@ main() {
     log "no backup of the original daemon.json; leaving $DH_DAEMON_JSON as it is"
     restored=unchanged
   fi
-  rm -f "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/active-dropins.sha256"
+  rm -f "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/active-dropins.sha256" \
+    "$DH_STATE_DIR/applied-daemon.json" "$DH_STATE_DIR/applied-10-docker-host.conf"
   rm -f "$DH_BACKUP_DIR/daemon.json.orig" "$DH_BACKUP_DIR/daemon.json.orig-absent"
   systemctl daemon-reload
   systemctl reset-failed docker.service 2>/dev/null || true

@@ -13,6 +13,7 @@
 #
 # stdin:  the exact bytes of the new /etc/docker/daemon.json (canonical, from daemonJson.ts)
 # args:   ready-timeout=SECONDS  restart-class=DIGEST (informational: shown in previews)
+#         repair=DIGEST (present when a drift check found files changed outside Pulumi)
 # stdout: {"action":…,"migrated":…,"dropIns":{…},"facts":{…}}
 # exit:   0 applied and verified; 1 refused, or failed and rolled back (the reason and journal on stderr).
 DH_STEP=apply
@@ -152,6 +153,18 @@ decide_action() {
   echo restart
 }
 
+# record_applied — keep copies of what is now in force, so drift checks can tell what changed outside Pulumi.
+record_applied() {
+  cmp -s "$DH_DAEMON_JSON" "$DH_STATE_DIR/applied-daemon.json" 2>/dev/null \
+    || cp -p "$DH_DAEMON_JSON" "$DH_STATE_DIR/applied-daemon.json"
+  if [ -e "$DH_DROPIN_LISTEN" ]; then
+    cmp -s "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/applied-10-docker-host.conf" 2>/dev/null \
+      || cp -p "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/applied-10-docker-host.conf"
+  else
+    rm -f "$DH_STATE_DIR/applied-10-docker-host.conf"
+  fi
+}
+
 print_result() {
   local action=$1 migrated=$2 listen="" disk=""
   [ -e "$DH_DROPIN_LISTEN" ] && listen=$(cat "$DH_DROPIN_LISTEN")
@@ -167,6 +180,7 @@ main() {
     case $arg in
       ready-timeout=*) READY_TIMEOUT=${arg#*=} ;;
       restart-class=*) digest=${arg#*=} ;;
+      repair=*) log "repairing drift (${arg#*=}): files were changed outside Pulumi" ;;
       *) die "unknown argument '$arg'" ;;
     esac
   done
@@ -198,6 +212,7 @@ main() {
   log "action: $action (restart-class digest ${digest:-n/a}); data-root $live_root -> $new_root"
 
   if [ "$action" = none ]; then
+    record_applied
     print_result none false
     return 0
   fi
@@ -254,6 +269,7 @@ main() {
   start_stopped_containers
 
   desired_dropins_digest >"$DH_STATE_DIR/active-dropins.sha256"
+  record_applied
   print_result "$action" "$migrated"
 }
 

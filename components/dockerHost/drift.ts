@@ -1,0 +1,166 @@
+// Drift detection: read a host's live daemon.json, docker-host drop-in and `docker info` over SSH (during
+// preview and up), compare them with what docker-host last applied there, and say per key what changed
+// outside Pulumi. The apply step records what it applied (/var/lib/docker-host/applied-*), so "last
+// applied" needs no access to Pulumi state.
+import { createHash } from "node:crypto";
+import { Client, ConnectConfig } from "ssh2";
+import { SshConnection } from "./args";
+
+/** What the host has now, and what docker-host applied last ("" when absent). */
+export interface LiveState {
+    readonly daemonJson: string;
+    readonly appliedDaemonJson: string;
+    readonly dropIn: string;
+    readonly appliedDropIn: string;
+    /** `docker info` facts, or undefined when dockerd did not answer. */
+    readonly dockerRootDir?: string;
+    readonly storageDriver?: string;
+}
+
+/** What a drift check found. */
+export interface DriftReport {
+    /** One line per finding, ready for `pulumi.log.warn`. Empty when the host is as last applied. */
+    readonly findings: readonly string[];
+    /** Set when files were changed outside Pulumi: added to the apply step so the next `up` restores them. */
+    readonly repairToken?: string;
+}
+
+// Static: no user value. NUL-separated so file contents cannot be confused with separators.
+const READ_COMMAND = [
+    "cat /etc/docker/daemon.json 2>/dev/null; printf '\\0'",
+    "cat /var/lib/docker-host/applied-daemon.json 2>/dev/null; printf '\\0'",
+    "cat /etc/systemd/system/docker.service.d/10-docker-host.conf 2>/dev/null; printf '\\0'",
+    "cat /var/lib/docker-host/applied-10-docker-host.conf 2>/dev/null; printf '\\0'",
+    "if [ \"$(id -u)\" -eq 0 ]; then d=docker; else d='sudo -n docker'; fi; $d info --format '{{.DockerRootDir}} {{.Driver}}' 2>/dev/null || true",
+].join("; ");
+
+/** Parses what READ_COMMAND prints. */
+export function parseLiveState(stdout: string): LiveState {
+    const parts = stdout.split("\0");
+    if (parts.length < 5) throw new Error("unexpected output from the drift probe");
+    const [root, driver] = parts[4]!.trim().split(" ");
+    return {
+        daemonJson: parts[0]!,
+        appliedDaemonJson: parts[1]!,
+        dropIn: parts[2]!,
+        appliedDropIn: parts[3]!,
+        ...(root && driver ? { dockerRootDir: root, storageDriver: driver } : {}),
+    };
+}
+
+/** Compares the live state with what was last applied and with what the stack wants. Pure. */
+export function describeDrift(hostName: string, live: LiveState, desired: { dataRoot: string; storageDriver: string }): DriftReport {
+    const findings: string[] = [];
+    let changedOutside = false;
+    if (live.appliedDaemonJson !== "" && live.daemonJson !== live.appliedDaemonJson) {
+        changedOutside = true;
+        const changes = keyChanges(live.appliedDaemonJson, live.daemonJson);
+        findings.push(`daemon.json on ${hostName}: ${changes.join(", ")}, changed outside Pulumi; the next up restores it`);
+    }
+    if (live.appliedDaemonJson !== "" && live.dropIn !== live.appliedDropIn) {
+        changedOutside = true;
+        findings.push(
+            `docker.service drop-in 10-docker-host.conf on ${hostName}: ${live.dropIn === "" ? "removed" : live.appliedDropIn === "" ? "added" : "edited"}, changed outside Pulumi; the next up restores it`,
+        );
+    }
+    if (live.appliedDaemonJson !== "") {
+        if (live.dockerRootDir === undefined) {
+            findings.push(`Docker on ${hostName} is not answering (docker info failed)`);
+        } else {
+            if (live.dockerRootDir !== desired.dataRoot) findings.push(`Docker on ${hostName} runs on ${live.dockerRootDir}, not ${desired.dataRoot}`);
+            if (live.storageDriver !== desired.storageDriver) findings.push(`Docker on ${hostName} uses storage driver ${live.storageDriver}, not ${desired.storageDriver}`);
+        }
+    }
+    const repairToken = changedOutside ? createHash("sha256").update(`${live.daemonJson}\0${live.dropIn}`).digest("hex").slice(0, 12) : undefined;
+    return { findings, ...(repairToken ? { repairToken } : {}) };
+}
+
+/** "key before → after" for every top-level key that differs; files that are not JSON are named whole. */
+export function keyChanges(before: string, after: string): string[] {
+    let a: Record<string, unknown>;
+    let b: Record<string, unknown>;
+    try {
+        a = before.trim() === "" ? {} : (JSON.parse(before) as Record<string, unknown>);
+        b = after.trim() === "" ? {} : (JSON.parse(after) as Record<string, unknown>);
+    } catch {
+        return [after.trim() === "" ? "removed" : "no longer valid JSON"];
+    }
+    const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    const changes = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${show(a[k])} → ${show(b[k])}`);
+    return changes.length > 0 ? changes : ["reformatted (same settings)"];
+}
+
+/** Bounds on the probe, so an unreachable host cannot hang a preview. */
+export interface ProbeLimits {
+    /** Seconds to establish the SSH session. */
+    readonly connectTimeoutSeconds: number;
+    /** Seconds for the whole probe. */
+    readonly totalTimeoutSeconds: number;
+}
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = { connectTimeoutSeconds: 10, totalTimeoutSeconds: 20 };
+
+/** Reads the live state over SSH (through the bastion when there is one). Rejects with a clear reason. */
+export function readLiveState(connection: SshConnection, limits: ProbeLimits = DEFAULT_PROBE_LIMITS): Promise<LiveState> {
+    const clients: Client[] = [];
+    const endAll = () => clients.forEach((c) => c.end());
+    const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
+    const probe = new Promise<LiveState>((resolve, reject) => {
+        const target: ConnectConfig = {
+            host: connection.host,
+            port: connection.port ?? 22,
+            username: connection.user ?? "root",
+            privateKey: connection.privateKey,
+            readyTimeout: limits.connectTimeoutSeconds * 1000,
+        };
+        const runProbe = (client: Client) =>
+            client.exec(READ_COMMAND, (err, stream) => {
+                if (err) return reject(err);
+                let out = "";
+                stream.on("data", (d: Buffer) => (out += d.toString("utf8")));
+                stream.stderr.on("data", () => undefined);
+                stream.on("close", () => {
+                    try {
+                        resolve(parseLiveState(out));
+                    } catch (e) {
+                        reject(e);
+                    }
+                });
+            });
+        const connect = (config: ConnectConfig) => {
+            const client = new Client();
+            clients.push(client);
+            client.on("error", reject);
+            client.on("ready", () => runProbe(client));
+            client.connect(config);
+        };
+        const bastion = connection.bastion;
+        if (!bastion) return connect(target);
+        const jump = new Client();
+        clients.push(jump);
+        jump.on("error", (e) => reject(new Error(`bastion ${bastion.host}: ${e.message}`)));
+        jump.on("ready", () =>
+            jump.forwardOut("127.0.0.1", 0, target.host!, target.port!, (err, sock) => (err ? reject(err) : connect({ ...target, sock }))),
+        );
+        jump.connect({
+            host: bastion.host,
+            port: bastion.port ?? 22,
+            username: bastion.user ?? "root",
+            privateKey: bastion.privateKey ?? connection.privateKey,
+            readyTimeout: limits.connectTimeoutSeconds * 1000,
+        });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${limits.totalTimeoutSeconds} s`)), limits.totalTimeoutSeconds * 1000);
+    });
+    return Promise.race([probe, deadline])
+        .catch((e: Error) => {
+            throw new Error(`cannot read the live state of ${where}: ${e.message}`);
+        })
+        .finally(() => {
+            clearTimeout(timer);
+            endAll();
+        });
+}
