@@ -29,6 +29,7 @@ for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
                     ...host,
                     detectDrift: host.detectDrift ?? detectDrift,
                     connection: { ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) },
+                    tlsCertificates: host.tlsCertificates && pulumi.secret(host.tlsCertificates),
                 },
                 { dependsOn: previousBatch },
             )),

@@ -38,7 +38,7 @@ export class StackConfigError extends Error {
 }
 
 // Keys a host entry (and, minus name/host, the defaults) may carry.
-const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift"];
+const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
 
@@ -94,6 +94,8 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
             dockerReadyTimeoutSeconds: merged.dockerReadyTimeoutSeconds,
             prune: merged.prune,
             detectDrift: merged.detectDrift,
+            tlsCertificates: merged.tlsCertificates,
+            tlsListenAddress: merged.tlsListenAddress,
         });
         const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));

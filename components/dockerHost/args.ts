@@ -79,6 +79,26 @@ export const PRUNE_DEFAULTS = {
     volumes: false,
 } as const satisfies Required<PruneSchedule>;
 
+/** The PEMs a TLS-protected TCP socket needs (see components/tls for generating them). */
+export interface TlsCertificates {
+    /** CA certificate that signs the client certificates dockerd accepts (tlscacert). */
+    readonly caCertPem: string;
+    /** Server certificate; its names must cover how clients reach the host (tlscert). */
+    readonly serverCertPem: string;
+    /** Server private key (tlskey). Keep it secret: it is copied to the host with mode 0600. */
+    readonly serverKeyPem: string;
+}
+
+/** Where the TLS material lands on the host; daemon.json points at these paths. */
+export const TLS_PATHS = {
+    caCert: "/etc/docker/tls/ca.pem",
+    serverCert: "/etc/docker/tls/server-cert.pem",
+    serverKey: "/etc/docker/tls/server-key.pem",
+} as const;
+
+/** Default address of the TLS socket. */
+export const DEFAULT_TLS_LISTEN_ADDRESS = "0.0.0.0:2376";
+
 /** Everything a DockerHost needs, resolved (no Outputs). */
 export interface DockerHostConfig {
     readonly connection: SshConnection;
@@ -100,6 +120,12 @@ export interface DockerHostConfig {
      *  per key about changes made outside Pulumi, and make the apply step restore them.
      *  @default false */
     readonly detectDrift?: boolean;
+    /** Serve the Docker API over TCP with TLS client verification (tlsverify), using these PEMs.
+     *  @default - no TLS socket */
+    readonly tlsCertificates?: TlsCertificates;
+    /** ip:port of the TLS socket.
+     *  @default "0.0.0.0:2376" */
+    readonly tlsListenAddress?: string;
 }
 
 /** Wraps every field of T (one level) in pulumi.Input. */
@@ -128,4 +154,11 @@ export interface DockerHostArgs {
      *  restore them on up. Each check is one SSH session, bounded to 20 s.
      *  @default false */
     readonly detectDrift?: pulumi.Input<boolean>;
+    /** Serve the Docker API over TCP with TLS client verification, using these PEMs (pass the key as a
+     *  secret). Rotating them re-runs the apply step, which restarts dockerd.
+     *  @default - no TLS socket */
+    readonly tlsCertificates?: pulumi.Input<Inputs<TlsCertificates>>;
+    /** ip:port of the TLS socket.
+     *  @default "0.0.0.0:2376" */
+    readonly tlsListenAddress?: pulumi.Input<string>;
 }

@@ -2,22 +2,33 @@
 // (lists keep their order), 2-space indent, trailing newline. The host scripts rely on that shape
 // ("canonical": one top-level key per line that starts with exactly two spaces and a quote).
 import { createHash } from "node:crypto";
-import { DockerHostConfig } from "./args";
+import { DEFAULT_TLS_LISTEN_ADDRESS, DockerHostConfig, TLS_PATHS } from "./args";
 import { DAEMON_DEFAULTS, DaemonSettings, DEFAULT_MOUNT_POINT, RELOADABLE_DAEMON_KEYS } from "./daemonSettings";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** The settings that will be applied: documented defaults under the user's own, data-root on the disk. */
-export function effectiveDaemonSettings(config: Pick<DockerHostConfig, "daemon" | "dataDisk">): DaemonSettings {
+export function effectiveDaemonSettings(config: Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">): DaemonSettings {
     const user = config.daemon ?? {};
     const dataRoot =
         user.dataRoot ?? (config.dataDisk ? `${trimSlash(config.dataDisk.mountPoint ?? DEFAULT_MOUNT_POINT)}/docker` : undefined);
     const logsOnFiles = (user.logDriver ?? DAEMON_DEFAULTS.logDriver) === "json-file" || user.logDriver === "local";
+    // A TLS socket: client verification against the installed CA, next to the local socket.
+    const tls = config.tlsCertificates
+        ? {
+              tlsVerify: true,
+              tlsCaCertPath: TLS_PATHS.caCert,
+              tlsCertPath: TLS_PATHS.serverCert,
+              tlsKeyPath: TLS_PATHS.serverKey,
+              hosts: [...new Set([...(user.hosts ?? ["unix:///var/run/docker.sock"]), `tcp://${config.tlsListenAddress ?? DEFAULT_TLS_LISTEN_ADDRESS}`])],
+          }
+        : {};
     return {
         ...DAEMON_DEFAULTS,
         // Bounded-log defaults only make sense for drivers that write files on the host.
         ...(logsOnFiles ? {} : { logMaxSize: undefined, logMaxFiles: undefined }),
         ...user,
+        ...tls,
         ...(dataRoot !== undefined ? { dataRoot: trimSlash(dataRoot) } : {}),
     };
 }
@@ -66,7 +77,7 @@ export function daemonJsonObject(s: DaemonSettings): Record<string, Json> {
 }
 
 /** The exact bytes written to /etc/docker/daemon.json. */
-export function renderDaemonJson(config: Pick<DockerHostConfig, "daemon" | "dataDisk">): string {
+export function renderDaemonJson(config: Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">): string {
     return `${JSON.stringify(daemonJsonObject(effectiveDaemonSettings(config)), null, 2)}\n`;
 }
 

@@ -3,12 +3,12 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHostArgs, DockerHostConfig, SshConnection } from "./args";
+import { DockerHostArgs, DockerHostConfig, SshConnection, TlsCertificates } from "./args";
 import { effectiveDaemonSettings, renderDaemonJson } from "./daemonJson";
 import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
 import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
-import { planSteps, RemoteStep, StepName } from "./steps";
+import { planSteps, RemoteStep, StepName, tlsDigest, tlsParamLines } from "./steps";
 import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
 
 /** The settings part of a host's configuration (everything but the connection). */
@@ -19,6 +19,13 @@ type HostSettings = Omit<DockerHostConfig, "connection">;
 const PLACEHOLDER_CONNECTION: SshConnection = {
     host: PLACEHOLDER_HOST,
     privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----",
+};
+
+// Stands in for the TLS PEMs in the settings (they are secret; only whether TLS is on shapes daemon.json).
+const PLACEHOLDER_TLS: TlsCertificates = {
+    caCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+    serverCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
+    serverKeyPem: "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----",
 };
 
 /**
@@ -53,9 +60,11 @@ export class DockerHost extends pulumi.ComponentResource {
                 dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
                 prune: args.prune,
                 detectDrift: args.detectDrift,
+                tlsListenAddress: args.tlsListenAddress,
             })
             .apply((s) => {
-                const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), connection: PLACEHOLDER_CONNECTION });
+                const tls = args.tlsCertificates === undefined ? {} : { tlsCertificates: PLACEHOLDER_TLS };
+                const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), ...tls, connection: PLACEHOLDER_CONNECTION });
                 return rest;
             });
         this.connection = pulumi.output(args.connection).apply((c) => {
@@ -63,6 +72,15 @@ export class DockerHost extends pulumi.ComponentResource {
             if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf({ connection: c }));
             return c as SshConnection;
         });
+
+        // The TLS PEMs stay secret; the plan sees placeholders, the tls step gets the real ones on stdin.
+        const certificates = pulumi.output(args.tlsCertificates).apply((c) => {
+            if (c === undefined) return undefined;
+            const issues = findConfigIssues({ connection: PLACEHOLDER_CONNECTION, tlsCertificates: c });
+            if (issues.length > 0) throw new DockerHostConfigError(name, issues);
+            return c as TlsCertificates;
+        });
+        const certificatesDigest = pulumi.unsecret(certificates.apply((c) => (c ? tlsDigest(c) : undefined)));
 
         // 2. Drift: when asked, compare the host with what was last applied, warn per key, and hand the
         //    apply step a repair token so `up` restores what was changed outside Pulumi.
@@ -72,11 +90,12 @@ export class DockerHost extends pulumi.ComponentResource {
 
         // 3. The plan: ordered steps, each a remote.Command parented here.
         const plan = pulumi
-            .all([settings, repairToken])
-            .apply(([s, token]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, token));
+            .all([settings, repairToken, certificatesDigest])
+            .apply(([s, token, digest]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, { repairToken: token, tlsDigest: digest }));
         const stepNames: StepName[] = [
             "gate",
             ...(args.dataDisk === undefined ? [] : (["data-disk"] as const)),
+            ...(args.tlsCertificates === undefined ? [] : (["tls"] as const)),
             "apply",
             ...(args.prune === undefined ? [] : (["prune"] as const)),
         ];
@@ -97,11 +116,11 @@ export class DockerHost extends pulumi.ComponentResource {
                     connection,
                     create: step.create,
                     delete: stepName === "gate" ? undefined : step.apply((s) => s.delete ?? ""),
-                    stdin: step.stdin,
+                    stdin: stepName === "tls" ? pulumi.secret(certificates.apply((c) => tlsParamLines(c!))) : step.stdin,
                 },
                 {
                     parent: this,
-                    // Strictly ordered: scripts → gate → data-disk → apply → prune. The upload waits for whatever the
+                    // Strictly ordered: scripts → gate → data-disk → tls → apply → prune. The upload waits for whatever the
                     // component waits for (e.g. the previous rollout batch).
                     dependsOn: [previous],
                     // A data-root copy can take long; a hung SSH session must not hang `up` forever.
@@ -193,6 +212,8 @@ function validateKnownNow(name: string, args: DockerHostArgs): void {
         dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
         prune: known(args.prune),
         detectDrift: known(args.detectDrift),
+        tlsCertificates: known(args.tlsCertificates),
+        tlsListenAddress: known(args.tlsListenAddress),
     });
     const issues = findConfigIssues(candidate);
     if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf(candidate));

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The host scripts under ./scripts, by step. */
-export const STEP_SCRIPTS = ["gate", "disk", "disk-delete", "apply", "apply-delete", "prune", "prune-delete"] as const;
+export const STEP_SCRIPTS = ["gate", "disk", "disk-delete", "apply", "apply-delete", "prune", "prune-delete", "tls", "tls-delete"] as const;
 export type StepScript = (typeof STEP_SCRIPTS)[number];
 
 /** The folder uploaded to every host. */

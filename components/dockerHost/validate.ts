@@ -108,6 +108,8 @@ const configSchema = z.strictObject({
     allowInsecureTcp: z.boolean().optional(),
     dockerReadyTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
     detectDrift: z.boolean().optional(),
+    tlsCertificates: z.strictObject({ caCertPem: z.string(), serverCertPem: z.string(), serverKeyPem: z.string() }).optional(),
+    tlsListenAddress: z.string().optional(),
     prune: z
         .strictObject({
             schedule: z.string().optional(),
@@ -127,6 +129,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     dataDisk: ["device", "filesystem", "mountPoint"],
     daemon: Object.keys(daemonSchema.shape),
     prune: ["schedule", "randomizedDelaySeconds", "olderThan", "keepLabel", "volumes"],
+    tlsCertificates: ["caCertPem", "serverCertPem", "serverKeyPem"],
 };
 
 /** Validates one host's configuration; returns every problem (empty when valid). */
@@ -228,6 +231,20 @@ function semanticIssues(config: DockerHostConfig): ConfigIssue[] {
     }
     if (prune?.keepLabel !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prune.keepLabel)) {
         add("prune.keepLabel", `${JSON.stringify(prune.keepLabel)} is not a label key. Fix: use e.g. "docker-host.keep".`);
+    }
+
+    const tls = config.tlsCertificates;
+    if (tls) {
+        if (!/-----BEGIN CERTIFICATE-----/.test(tls.caCertPem)) add("tlsCertificates.caCertPem", "is not a PEM certificate. Fix: pass the CA certificate's PEM text.");
+        if (!/-----BEGIN CERTIFICATE-----/.test(tls.serverCertPem)) add("tlsCertificates.serverCertPem", "is not a PEM certificate. Fix: pass the server certificate's PEM text.");
+        if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(tls.serverKeyPem)) add("tlsCertificates.serverKeyPem", "is not a PEM private key. Fix: pass the server key's PEM text (as a secret).");
+        for (const k of ["tls", "tlsVerify", "tlsCaCertPath", "tlsCertPath", "tlsKeyPath"] as const) {
+            if (config.daemon?.[k] !== undefined) add(`daemon.${k}`, `is set by tlsCertificates. Fix: remove daemon.${k}.`);
+        }
+    }
+    if (config.tlsListenAddress !== undefined) {
+        if (!tls) add("tlsListenAddress", "has no effect without tlsCertificates. Fix: add tlsCertificates or remove it.");
+        else if (!isHostPort(config.tlsListenAddress)) add("tlsListenAddress", `${JSON.stringify(config.tlsListenAddress)} is not ip:port. Fix: use e.g. "0.0.0.0:2376".`);
     }
 
     const daemon = config.daemon ?? {};

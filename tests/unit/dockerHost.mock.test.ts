@@ -93,6 +93,22 @@ describe("DockerHost (mocks)", () => {
         assert.deepEqual(registered.filter((r) => r.name.startsWith("web-2-")).map((r) => r.name), ["web-2-scripts", "web-2-gate", "web-2-apply"]);
     });
 
+    it("keeps the TLS key secret: the tls step's stdin is secret, and no PEM reaches a command or daemon.json", async () => {
+        const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+        const certs = { caCertPem: pem("CERTIFICATE", "Q0FDQUNB"), serverCertPem: pem("CERTIFICATE", "U0VSVkVS"), serverKeyPem: pulumi.secret(pem("PRIVATE KEY", "S0VZS0VZS0VZ")) };
+        const host = new DockerHost("tls-1", { connection: { host: "10.0.0.9", privateKey: KEY }, tlsCertificates: certs }, captured);
+        await value(host.facts);
+        assert.deepEqual(registered.filter((r) => r.name.startsWith("tls-1-")).map((r) => r.name), ["tls-1-scripts", "tls-1-gate", "tls-1-tls", "tls-1-apply"]);
+        const tls = registered.find((r) => r.name === "tls-1-tls")!;
+        assert.equal(await pulumi.isSecret(tls.props.stdin as pulumi.Output<unknown>), true);
+        const apply = inputsByName.get("tls-1-apply")!;
+        assert.equal(await pulumi.isSecret(registered.find((r) => r.name === "tls-1-apply")!.props.stdin as pulumi.Output<unknown>), false);
+        assert.match(apply.create as string, / tls=[0-9a-f]{12}/);
+        assert.ok(!(apply.create as string).includes("S0VZ") && !(apply.stdin as string).includes("S0VZ"));
+        assert.deepEqual(JSON.parse(apply.stdin as string).hosts, ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]);
+        assert.equal(JSON.parse(apply.stdin as string).tlsverify, true);
+    });
+
     it("refuses bad settings before any resource is registered", async () => {
         const before = registered.length;
         assert.throws(

@@ -41,6 +41,8 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
     { name: "port out of range", config: { connection: { host: "h", privateKey: KEY, port: 70000 } }, key: "connection.port", message: "70000 is out of range. Fix: use a whole number at most 65535." },
     { name: "prune schedule with shell", config: host({}, { prune: { schedule: "weekly; reboot" } }), key: "prune.schedule", message: '"weekly; reboot" is not a systemd calendar expression. Fix: use e.g. "weekly" or "Sun *-*-* 03:00".' },
     { name: "prune age in days", config: host({}, { prune: { olderThan: "7d" } }), key: "prune.olderThan", message: '"7d" is not a duration. Fix: use hours, minutes or seconds, e.g. "168h".' },
+    { name: "TLS key that is not PEM", config: host({}, { tlsCertificates: { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "/etc/key.pem" } }), key: "tlsCertificates.serverKeyPem", message: "is not a PEM private key. Fix: pass the server key's PEM text (as a secret)." },
+    { name: "TLS paths set twice", config: host({ tlsCaCertPath: "/etc/docker/ca.pem" }, { tlsCertificates: { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "-----BEGIN PRIVATE KEY-----" } }), key: "daemon.tlsCaCertPath", message: "is set by tlsCertificates. Fix: remove daemon.tlsCaCertPath." },
     { name: "address pool too wide", config: host({ defaultAddressPools: [{ base: "10.0.0.0/16", size: 8 }] }), key: "daemon.defaultAddressPools[0].size", message: "8 must be between the base's prefix (16) and 30. Fix: use e.g. 24." },
 ];
 

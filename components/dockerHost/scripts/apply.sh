@@ -50,9 +50,15 @@ ExecStart=$stripped
 DROPIN
 }
 
-# desired_dropins_digest — digest of the drop-ins as they will be after this apply.
+# unit_inputs_digest LISTEN_DROPIN — one digest over what dockerd reads only at start besides daemon.json:
+# the drop-ins and the TLS files. A change to any of them needs a restart.
+unit_inputs_digest() {
+  sha_of "$1" "$DH_DROPIN_DISK" "$DH_TLS_DIR/ca.pem" "$DH_TLS_DIR/server-cert.pem" "$DH_TLS_DIR/server-key.pem"
+}
+
+# desired_dropins_digest — the digest as it will be after this apply.
 desired_dropins_digest() {
-  if [ -s "$NEW_DROPIN" ]; then sha_of "$NEW_DROPIN" "$DH_DROPIN_DISK"; else sha_of /nonexistent "$DH_DROPIN_DISK"; fi
+  if [ -s "$NEW_DROPIN" ]; then unit_inputs_digest "$NEW_DROPIN"; else unit_inputs_digest /nonexistent; fi
 }
 
 first_touch_backup() {
@@ -137,8 +143,9 @@ decide_action() {
   local new_root=$1 live_root=$2 desired active installed old_projection new_projection
   if [ "$new_root" != "$live_root" ]; then echo restart; return; fi
   desired=$(desired_dropins_digest)
-  active=$(cat "$DH_STATE_DIR/active-dropins.sha256" 2>/dev/null || sha_of /nonexistent /nonexistent)
-  installed=$(sha_of "$DH_DROPIN_LISTEN" "$DH_DROPIN_DISK")
+  # No record: nothing of docker-host's was ever active.
+  active=$(cat "$DH_STATE_DIR/active-dropins.sha256" 2>/dev/null || sha_of /nonexistent /nonexistent /nonexistent /nonexistent /nonexistent)
+  installed=$(unit_inputs_digest "$DH_DROPIN_LISTEN")
   if cmp -s "$NEW_JSON" "$DH_DAEMON_JSON" && [ "$desired" = "$active" ] && [ "$desired" = "$installed" ]; then
     echo none
     return
@@ -181,6 +188,7 @@ main() {
       ready-timeout=*) READY_TIMEOUT=${arg#*=} ;;
       restart-class=*) digest=${arg#*=} ;;
       repair=*) log "repairing drift (${arg#*=}): files were changed outside Pulumi" ;;
+      tls=*) ;; # digest of the TLS material: a rotation re-runs this step (and restarts dockerd)
       *) die "unknown argument '$arg'" ;;
     esac
   done

@@ -18,6 +18,7 @@ readonly DH_DROPIN_DIR=/etc/systemd/system/docker.service.d
 readonly DH_DROPIN_LISTEN=/etc/systemd/system/docker.service.d/10-docker-host.conf
 readonly DH_DROPIN_DISK=/etc/systemd/system/docker.service.d/20-docker-host-data-disk.conf
 readonly DH_DEFAULT_ROOT=/var/lib/docker
+readonly DH_TLS_DIR=/etc/docker/tls
 # daemon.json keys dockerd re-reads on SIGHUP; keep equal to RELOADABLE_DAEMON_KEYS in daemonSettings.ts.
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
 }

@@ -13,7 +13,7 @@ step=${1:-}
 shift || true
 case ${1:-} in v=*) shift ;; esac
 case $step in
-  gate | disk | disk-delete | apply | apply-delete | prune | prune-delete) ;;
+  gate | disk | disk-delete | apply | apply-delete | prune | prune-delete | tls | tls-delete) ;;
   *)
     echo "docker-host: unknown step '$step'" >&2
     exit 2
