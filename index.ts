@@ -2,7 +2,7 @@
 // restarts across hosts in batches, and export a per-host summary.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost, readStackConfig, rolloutBatches } from "./components";
+import { DockerHost, readStackConfig, RegistryCache, rolloutBatches } from "./components";
 
 const config = new pulumi.Config("docker-host");
 const stack = readStackConfig(
@@ -10,6 +10,7 @@ const stack = readStackConfig(
         hosts: config.getObject<unknown>("hosts"),
         defaults: config.getObject<unknown>("defaults"),
         rollout: config.getObject<unknown>("rollout"),
+        registryCache: config.getObject<unknown>("registryCache"),
         privateKey: config.getSecret("privateKey") === undefined ? undefined : config.require("privateKey"),
     },
     (path) => readFileSync(path, "utf8"),
@@ -34,6 +35,19 @@ for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
                 { dependsOn: previousBatch },
             )),
     );
+}
+
+// A pull-through cache on one host, the registry mirror of the others (needs the @pulumi/docker plugin).
+const cache = stack.registryCache;
+if (cache) {
+    const cacheHost = stack.hosts.find((h) => h.name === cache.hostName)!;
+    new RegistryCache(`${cache.hostName}-registry-cache`, {
+        host: hosts[cache.hostName]!,
+        address: cacheHost.config.connection.host,
+        port: cache.port,
+        upstreamUrl: cache.upstreamUrl,
+        sshOpts: cacheHost.privateKeyPath ? ["-i", cacheHost.privateKeyPath] : undefined,
+    });
 }
 
 /** Per host: what dockerd reports after the apply, and what the last apply did. */

@@ -1,5 +1,9 @@
 // Public entry point of the component library: `import { DockerHost } from "<this repo>/components"`.
 export * from "./dockerHost";
 export { rolloutBatches } from "./rollout";
+export { RegistryCache, mirrorDaemonSettings, registryCacheEnvironment } from "./registryCache/registryCache";
+export type { RegistryCacheArgs } from "./registryCache/registryCache";
+export { generateCa, issueServerCertificate, issueClientCertificate } from "./tls/certificates";
+export type { KeyPair } from "./tls/certificates";
 export { readStackConfig, StackConfigError } from "./stackConfig";
 export type { StackConfig, HostEntry, RawStackConfig } from "./stackConfig";

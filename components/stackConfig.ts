@@ -4,12 +4,14 @@
 import { DockerHostConfig } from "./dockerHost/args";
 import { DaemonSettings } from "./dockerHost/daemonSettings";
 import { ConfigIssue, didYouMean, findConfigIssues } from "./dockerHost/validate";
+import { DEFAULT_CACHE_PORT, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings } from "./registryCache/registryCache";
 
 /** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
 export interface RawStackConfig {
     readonly hosts?: unknown;
     readonly defaults?: unknown;
     readonly rollout?: unknown;
+    readonly registryCache?: unknown;
     /** The secret config value docker-host:privateKey, if set. */
     readonly privateKey?: string;
 }
@@ -19,10 +21,23 @@ export interface HostEntry {
     /** Resource name of the host (also its name in outputs). */
     readonly name: string;
     readonly config: DockerHostConfig;
+    /** The key file, when the key came from one (the docker provider's ssh needs a file). */
+    readonly privateKeyPath?: string;
+}
+
+/** docker-host:registryCache — a pull-through cache on one host of the stack, the mirror of all others. */
+export interface RegistryCacheEntry {
+    /** Name of the host (in docker-host:hosts) that runs the cache. */
+    readonly hostName: string;
+    readonly port: number;
+    readonly upstreamUrl: string;
+    /** The URL the other hosts use as their mirror. */
+    readonly mirrorUrl: string;
 }
 
 export interface StackConfig {
     readonly hosts: readonly HostEntry[];
+    readonly registryCache?: RegistryCacheEntry;
     /** Hosts changed at once; the next batch waits for this one's verification. */
     readonly batchSize: number;
 }
@@ -41,6 +56,7 @@ export class StackConfigError extends Error {
 const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
+const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl"];
 
 type Entry = Record<string, unknown>;
 
@@ -58,6 +74,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     if (!Number.isInteger(batchSize) || (batchSize as number) < 1) {
         add("docker-host:rollout.batchSize", `${JSON.stringify(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
     }
+    const cache = raw.registryCache === undefined ? undefined : asEntry(raw.registryCache, "docker-host:registryCache", REGISTRY_CACHE_KEYS, add);
     if (!Array.isArray(raw.hosts) || raw.hosts.length === 0) {
         add("docker-host:hosts", "lists no hosts. Fix: add at least one entry with a name and a host address.");
         throw new StackConfigError(issues);
@@ -79,6 +96,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
 
         const merged: Entry = { ...(defaults ?? {}), ...host };
         merged.daemon = mergeDaemon(defaults?.daemon, host.daemon);
+        if (cache && cache.host !== name) merged.daemon = withMirror(merged.daemon as DaemonSettings | undefined, cacheMirrorUrl(cache, raw.hosts as unknown[]));
         const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
         const config = dropUndefined({
             connection: dropUndefined({
@@ -99,11 +117,53 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         });
         const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));
-        if (hostIssues.length === 0 && privateKey !== undefined) hosts.push({ name, config: config as unknown as DockerHostConfig });
+        if (hostIssues.length === 0 && privateKey !== undefined) {
+            const keyPath = typeof merged.privateKeyPath === "string" ? { privateKeyPath: merged.privateKeyPath } : {};
+            hosts.push({ name, config: config as unknown as DockerHostConfig, ...keyPath });
+        }
     });
 
+    let registryCache: RegistryCacheEntry | undefined;
+    if (cache) {
+        const mirrorUrl = cacheMirrorUrl(cache, raw.hosts);
+        if (!mirrorUrl) {
+            add("docker-host:registryCache.host", `${JSON.stringify(cache.host)} is not one of the stack's hosts. Fix: name a host from docker-host:hosts.`);
+        } else if (cache.port !== undefined && (!Number.isInteger(cache.port) || (cache.port as number) < 1 || (cache.port as number) > 65535)) {
+            add("docker-host:registryCache.port", `${JSON.stringify(cache.port)} is not a port. Fix: e.g. 5000.`);
+        } else if (cache.upstreamUrl !== undefined && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\/?$/.test(String(cache.upstreamUrl))) {
+            add("docker-host:registryCache.upstreamUrl", `${JSON.stringify(cache.upstreamUrl)} is not a registry URL. Fix: e.g. "https://registry-1.docker.io".`);
+        } else {
+            registryCache = {
+                hostName: cache.host as string,
+                port: (cache.port as number | undefined) ?? DEFAULT_CACHE_PORT,
+                upstreamUrl: (cache.upstreamUrl as string | undefined) ?? DEFAULT_UPSTREAM_URL,
+                mirrorUrl,
+            };
+        }
+    }
+
     if (issues.length > 0) throw new StackConfigError(issues);
-    return { hosts, batchSize: batchSize as number };
+    return { hosts, batchSize: batchSize as number, ...(registryCache ? { registryCache } : {}) };
+}
+
+/** http://<cache host address>:<port>, or undefined when the named host is not in the stack. */
+function cacheMirrorUrl(cache: Entry, hosts: unknown[]): string | undefined {
+    const host = hosts.find((h) => (h as Entry | undefined)?.name === cache.host) as Entry | undefined;
+    if (!host || typeof host.host !== "string") return undefined;
+    const address = host.host.includes(":") ? `[${host.host}]` : host.host;
+    return `http://${address}:${(cache.port as number | undefined) ?? DEFAULT_CACHE_PORT}`;
+}
+
+/** Adds the cache as the first mirror (and, being http, an insecure registry), keeping the host's own. */
+function withMirror(daemon: DaemonSettings | undefined, mirrorUrl: string | undefined): DaemonSettings | undefined {
+    if (!mirrorUrl) return daemon;
+    const mirror = mirrorDaemonSettings(mirrorUrl);
+    const union = (a: readonly string[] | undefined, b: readonly string[] | undefined) => [...new Set([...(b ?? []), ...(a ?? [])])];
+    return {
+        ...daemon,
+        registryMirrors: union(daemon?.registryMirrors, mirror.registryMirrors),
+        insecureRegistries: union(daemon?.insecureRegistries, mirror.insecureRegistries),
+    };
 }
 
 function asEntry(value: unknown, where: string, allowed: readonly string[], add: (k: string, m: string) => void): Entry | undefined {

@@ -26,6 +26,7 @@ readonly PACKAGES=(
   docker.io containerd runc tini iptables
   xfsprogs e2fsprogs util-linux mount rsync busybox-static
   ca-certificates iproute2 iputils-ping procps less kmod
+  docker-registry
 )
 readonly SHARE_DIR=/usr/local/share/docker-host-sandbox
 
@@ -107,6 +108,8 @@ EOF
   install_cgroup_rw_unit "${root}"
   run_in "${root}" systemctl enable docker.service containerd.service \
     docker-host-sandbox-cgroup-rw.service >/dev/null 2>&1
+  # Debian's Distribution registry is there for registry tests; it runs only when a test starts it.
+  run_in "${root}" systemctl disable docker-registry.service >/dev/null 2>&1
   : >"${root}/etc/machine-id"
   rm -f "${root}/var/lib/dbus/machine-id"
   printf 'sandbox\n' >"${root}/etc/hostname"

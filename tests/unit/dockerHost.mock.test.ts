@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost, DockerHostConfigError } from "../../components";
+import { DockerHost, DockerHostConfigError, RegistryCache } from "../../components";
 
 interface Registered {
     type: string;
@@ -107,6 +107,32 @@ describe("DockerHost (mocks)", () => {
         assert.ok(!(apply.create as string).includes("S0VZ") && !(apply.stdin as string).includes("S0VZ"));
         assert.deepEqual(JSON.parse(apply.stdin as string).hosts, ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]);
         assert.equal(JSON.parse(apply.stdin as string).tlsverify, true);
+    });
+
+    it("RegistryCache runs Distribution in proxy mode on its host through a docker provider over SSH", async () => {
+        const host = new DockerHost("cache-1", { connection: { host: "10.0.0.20", user: "deploy", privateKey: KEY } }, captured);
+        const cache = new RegistryCache("cache", { host, address: "10.0.0.20", upstreamPassword: pulumi.secret("hub-token"), upstreamUsername: "me" }, captured);
+        assert.equal(await value(cache.mirrorUrl), "http://10.0.0.20:5000");
+        const byName = (n: string) => registered.find((r) => r.name === n && r.type !== "docker-host:index:RegistryCache")!;
+        assert.deepEqual(
+            registered.filter((r) => r.name === "cache" || r.name.startsWith("cache-") && !r.name.startsWith("cache-1")).map((r) => `${r.type} ${r.name}`),
+            [
+                "docker-host:index:RegistryCache cache",
+                "pulumi:providers:docker cache-docker",
+                "docker:index/remoteImage:RemoteImage cache-image",
+                "docker:index/volume:Volume cache-storage",
+                "docker:index/container:Container cache",
+            ],
+        );
+        await value((byName("cache").resource as pulumi.CustomResource).id); // registered, with its provider
+        assert.equal(inputsByName.get("cache-docker")?.host, "ssh://deploy@10.0.0.20:22");
+        for (const child of ["cache-image", "cache-storage", "cache"]) assert.equal(byName(child).opts.provider, byName("cache-docker").resource);
+        const container = inputsByName.get("cache")!;
+        assert.deepEqual(container.ports, [{ internal: 5000, external: 5000 }]);
+        const envs = ((container.envs as { value?: string[] }).value ?? container.envs) as string[]; // secret: wrapped by the mock monitor
+        assert.deepEqual(envs, ["REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io", "REGISTRY_PROXY_USERNAME=me", "REGISTRY_PROXY_PASSWORD=hub-token", "REGISTRY_STORAGE_DELETE_ENABLED=true"]);
+        assert.equal(await pulumi.isSecret(byName("cache").props.envs as pulumi.Output<unknown>), true);
+        assert.deepEqual(container.volumes, [{ volumeName: "cache-storage", containerPath: "/var/lib/registry" }]);
     });
 
     it("refuses bad settings before any resource is registered", async () => {

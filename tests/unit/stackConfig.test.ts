@@ -81,6 +81,22 @@ describe("readStackConfig", () => {
         );
     });
 
+    it("makes the registry cache every other host's first mirror (insecure, being http)", () => {
+        const stack = readStackConfig(
+            {
+                privateKey: KEY,
+                registryCache: { host: "cache-1" },
+                defaults: { daemon: { registryMirrors: ["https://mirror.example.com"] } },
+                hosts: [{ name: "cache-1", host: "10.0.0.20" }, { name: "web-1", host: "10.0.0.5" }],
+            },
+            readFile,
+        );
+        assert.deepEqual(stack.registryCache, { hostName: "cache-1", port: 5000, upstreamUrl: "https://registry-1.docker.io", mirrorUrl: "http://10.0.0.20:5000" });
+        assert.deepEqual(stack.hosts[1]!.config.daemon, { registryMirrors: ["http://10.0.0.20:5000", "https://mirror.example.com"], insecureRegistries: ["10.0.0.20:5000"] });
+        assert.deepEqual(stack.hosts[0]!.config.daemon, { registryMirrors: ["https://mirror.example.com"] });
+        assert.throws(() => readStackConfig({ privateKey: KEY, registryCache: { host: "nope" }, hosts: [{ name: "a", host: "h" }] }, readFile), /registryCache\.host: "nope" is not one of the stack's hosts/);
+    });
+
     it("accepts the dev stack as committed", () => {
         const yaml = parse(readFileSync(join(__dirname, "../../Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
         const c = yaml.config;
