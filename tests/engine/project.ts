@@ -17,7 +17,14 @@ export interface EngineProject {
     readonly env: NodeJS.ProcessEnv;
     /** Runs the pulumi CLI in the project; never throws. */
     run(...args: string[]): { status: number | null; out: string };
+    /** Like run, feeding `input` on stdin (e.g. `config set --secret` values). */
+    runWithInput(input: string, ...args: string[]): { status: number | null; out: string };
     remove(): void;
+}
+
+function runPulumi(cwd: string, env: NodeJS.ProcessEnv, input: string, args: string[]) {
+    const res = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd, env, input, encoding: "utf8", timeout: 10 * 60_000 });
+    return { status: res.status, out: `${res.stdout}${res.stderr}` };
 }
 
 /** Copies `copy` (paths in this repo) and writes `files` into a new temp project; provides the engine. */
@@ -42,10 +49,8 @@ export function engineProject(copy: readonly string[], files: Readonly<Record<st
         dir,
         stateDir,
         env,
-        run: (...args) => {
-            const res = spawnSync("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: dir, env, encoding: "utf8", timeout: 10 * 60_000 });
-            return { status: res.status, out: `${res.stdout}${res.stderr}` };
-        },
+        run: (...args) => runPulumi(dir, env, "", args),
+        runWithInput: (input, ...args) => runPulumi(dir, env, input, args),
         remove: () => rmSync(dir, { recursive: true, force: true }),
     };
 }
