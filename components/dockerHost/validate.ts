@@ -248,11 +248,11 @@ function semanticIssues(config: DockerHostConfig): ConfigIssue[] {
     }
 
     const daemon = config.daemon ?? {};
-    issues.push(...daemonIssues(daemon, { mountPoint, allowInsecureTcp: config.allowInsecureTcp ?? false }));
+    issues.push(...daemonIssues(daemon, { mountPoint, allowInsecureTcp: config.allowInsecureTcp ?? false, tlsFromCertificates: tls !== undefined }));
     return issues;
 }
 
-function daemonIssues(d: DaemonSettings, ctx: { mountPoint?: string; allowInsecureTcp: boolean }): ConfigIssue[] {
+function daemonIssues(d: DaemonSettings, ctx: { mountPoint?: string; allowInsecureTcp: boolean; tlsFromCertificates: boolean }): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const add = (key: string, message: string) => issues.push({ key: `daemon.${key}`, message });
 
@@ -334,7 +334,9 @@ function daemonIssues(d: DaemonSettings, ctx: { mountPoint?: string; allowInsecu
             add(`hosts[${i}]`, `${JSON.stringify(h)} is not a listener. Fix: use "unix:///var/run/docker.sock", "fd://" or "tcp://127.0.0.1:2375".`);
             return;
         }
-        if (listener.kind === "tcp" && !listener.loopback && !(d.tlsVerify && d.tlsCaCertPath && d.tlsCertPath && d.tlsKeyPath) && !ctx.allowInsecureTcp) {
+        // tlsverify applies to every tcp listener, so full TLS (typed or from tlsCertificates) covers them all.
+        const verified = ctx.tlsFromCertificates || Boolean(d.tlsVerify && d.tlsCaCertPath && d.tlsCertPath && d.tlsKeyPath);
+        if (listener.kind === "tcp" && !listener.loopback && !verified && !ctx.allowInsecureTcp) {
             issues.push({
                 key: `daemon.hosts[${i}]`,
                 message: `${JSON.stringify(h)} exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host. Fix: set tlsVerify with tlsCaCertPath, tlsCertPath and tlsKeyPath (port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.`,

@@ -65,6 +65,11 @@ describe("findConfigIssues", () => {
         assert.deepEqual(findConfigIssues(host({ ...tls, hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"] })), []);
     });
 
+    it("counts tlsCertificates as TLS verification for every tcp listener", () => {
+        const certs = { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "-----BEGIN PRIVATE KEY-----" };
+        assert.deepEqual(findConfigIssues(host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2377"] }, { tlsCertificates: certs })), []);
+    });
+
     it("accepts the seed's settings", () => {
         const seed = {
             dataRoot: "/data/docker",
