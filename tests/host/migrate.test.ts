@@ -31,7 +31,7 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         assert.equal(sh(host, "sha256sum /data/docker/volumes/precious/_data/random.bin | cut -d' ' -f1"), before_.volume);
         // The old root is never deleted.
         assert.equal(sh(host, "sha256sum /var/lib/docker/volumes/precious/_data/random.bin | cut -d' ' -f1"), before_.volume);
-        assert.equal(sh(host, "test -d /data/docker.docker-host-partial && echo left || echo clean").trim(), "clean");
+        assert.equal(sh(host, "test -e /data/docker/.docker-host-migrating && echo left || echo clean").trim(), "clean");
     });
 
     it("comes back on the disk, with its data, after a reboot", () => {

@@ -114,6 +114,16 @@ describe("host scripts", () => {
         assert.equal(handWritten.status, 3);
     });
 
+    it("count a directory holding only lost+found as empty (a fresh ext4 disk at data-root)", () => {
+        const lib = join(SCRIPTS, "lib.sh");
+        const empty = (setup: string) => spawnSync("bash", ["-c", `source "$1"; d=$(mktemp -d); ${setup}; dir_is_empty "$d"`, "x", lib]).status;
+        assert.equal(empty(":"), 0);
+        assert.equal(empty('mkdir "$d/lost+found"'), 0);
+        assert.equal(empty('mkdir "$d/lost+found" "$d/image"'), 1);
+        assert.equal(empty('touch "$d/.hidden"'), 1);
+        assert.equal(empty('rmdir "$d"'), 0);
+    });
+
     it("strip -H flags from ExecStart and keep the rest", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const strip = (line: string) =>

@@ -121,22 +121,24 @@ $journal"
 $journal"
 }
 
-# migrate_data_root OLD NEW — copy OLD to NEW with owners, modes, ACLs, xattrs, hard links and sparse
-# files kept, into a staging directory renamed into place only after the copy checked out. Docker must
-# be stopped. OLD is never modified or deleted.
+# migrate_data_root OLD NEW — copy OLD into NEW with owners, modes, ACLs, xattrs, hard links and sparse
+# files kept, then check that a dry run finds no difference. Docker must be stopped. NEW may be a mount
+# point (its lost+found is left alone). A marker file says "copy in progress", so an interrupted copy is
+# resumed next time instead of being taken for data. OLD is never modified or deleted.
 migrate_data_root() {
-  local old=$1 new=$2 staging="$2.docker-host-partial" diff
+  local old=$1 new=$2 diff
+  local -a options=(-aHAXS --numeric-ids --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER")
   have rsync || die "rsync is needed to move data-root. Fix: apt-get install rsync."
-  rm -rf "$staging"
-  mkdir -p "$staging"
+  mkdir -p "$new"
+  touch "$new/$DH_MIGRATING_MARKER"
   log "copying $old to $new"
-  rsync -aHAXS --numeric-ids "$old/" "$staging/" || return 1
-  diff=$(rsync -aHAXS --numeric-ids --dry-run --itemize-changes --delete "$old/" "$staging/") || return 1
+  rsync "${options[@]}" "$old/" "$new/" || return 1
+  diff=$(rsync "${options[@]}" --dry-run --itemize-changes --delete "$old/" "$new/") || return 1
   if [ -n "$diff" ]; then
     log "the copy differs from the original: $(head -n 5 <<<"$diff")"
     return 1
   fi
-  mv "$staging" "$new"
+  rm -f "$new/$DH_MIGRATING_MARKER"
 }
 
 decide_action() {
@@ -230,8 +232,7 @@ main() {
   old_pid=$(dockerd_pid)
 
   if [ "$new_root" != "$live_root" ]; then
-    if [ -d "$live_root" ] && [ -n "$(ls -A "$live_root" 2>/dev/null)" ] \
-      && { [ ! -d "$new_root" ] || [ -z "$(ls -A "$new_root")" ]; }; then
+    if ! dir_is_empty "$live_root" && { dir_is_empty "$new_root" || [ -e "$new_root/$DH_MIGRATING_MARKER" ]; }; then
       mapfile -t MIGRATE_STOPPED_IDS < <(docker ps -q --no-trunc)
       if ((${#MIGRATE_STOPPED_IDS[@]} > 0)); then
         log "stopping ${#MIGRATE_STOPPED_IDS[@]} running container(s) for the copy; they are started again afterwards"
@@ -240,12 +241,15 @@ main() {
       systemctl stop docker.socket docker.service
       if ! migrate_data_root "$live_root" "$new_root"; then
         restart_docker || true
-        wait_for_docker "$READY_TIMEOUT" || true
+        if ! wait_for_docker "$READY_TIMEOUT"; then
+          die "copying $live_root to $new_root failed, and Docker did not come back on $live_root (untouched). Inspect 'journalctl -u docker'. dockerd said:
+$(journal_tail "$START_TS")"
+        fi
         start_stopped_containers
         die "copying $live_root to $new_root failed; nothing was switched, Docker runs on $live_root as before, and $live_root is untouched."
       fi
       migrated=true
-    elif [ -d "$new_root" ] && [ -n "$(ls -A "$new_root")" ]; then
+    elif ! dir_is_empty "$new_root"; then
       log "$new_root already holds data; using it as it is (nothing copied)"
     fi
   fi

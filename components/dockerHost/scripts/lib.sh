@@ -19,6 +19,7 @@ readonly DH_DROPIN_LISTEN=/etc/systemd/system/docker.service.d/10-docker-host.co
 readonly DH_DROPIN_DISK=/etc/systemd/system/docker.service.d/20-docker-host-data-disk.conf
 readonly DH_DEFAULT_ROOT=/var/lib/docker
 readonly DH_TLS_DIR=/etc/docker/tls
+readonly DH_MIGRATING_MARKER=.docker-host-migrating
 # daemon.json keys dockerd re-reads on SIGHUP; keep equal to RELOADABLE_DAEMON_KEYS in daemonSettings.ts.
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
 }
@@ -60,6 +61,17 @@ require_safe_path() {
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# dir_is_empty DIR — true when DIR is missing or holds nothing but a filesystem's lost+found (a fresh
+# ext4 data disk mounted at data-root must count as empty, or its images would "vanish").
+dir_is_empty() {
+  local entry
+  [ -d "$1" ] || return 0
+  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    [ "$entry" = "$1/lost+found" ] || return 1
+  done
+}
 
 docker_up() { docker info >/dev/null 2>&1; }
 
