@@ -32,6 +32,9 @@ describe("scheduled pruning", { skip: hostTestsSkipReason() }, () => {
                   docker import ${TAR} in/use:1 >/dev/null
                   docker run -d --name user in/use:1 sleep 2147483647 >/dev/null
                   docker volume create scratch >/dev/null`);
+        // docker's until filter has one-second resolution: wait (bounded) until the images are 2 s old.
+        sh(host, `created=$(date -d "$(docker inspect -f '{{.Created}}' in/use:1)" +%s)
+                  for i in $(seq 1 50); do [ $(( $(date +%s) - created )) -ge 2 ] && exit 0; sleep 0.1; done; exit 1`);
         sh(host, "systemctl start docker-host-prune.service"); // oneshot: returns when the run is over
         const images = sh(host, "docker images --format '{{.Repository}}:{{.Tag}}' | sort").trim().split("\n");
         assert.ok(!images.includes("old/unused:1"), `old/unused:1 survived: ${images.join(", ")}`);
