@@ -59,6 +59,7 @@ describe("a blank data disk", { skip: hostTestsSkipReason() }, () => {
     it("destroy restores the host's own daemon.json, removes the drop-ins, and keeps the disk and its data", () => {
         const config = configFor(host, { ...settings, daemon: { logMaxSize: "1k", logMaxFiles: 2 } });
         const imagesBefore = sh(host, "docker images -q --no-trunc | sort");
+        assert.match(imagesBefore, /^sha256:[0-9a-f]{64}$/m); // the check below needs an image to look for
         destroySteps(host, config);
         assert.equal(remoteSha(host, "/etc/docker/daemon.json"), "absent"); // the sandbox host had none
         assert.equal(sh(host, "ls /etc/systemd/system/docker.service.d/ 2>/dev/null | grep -c docker-host || true").trim(), "0");

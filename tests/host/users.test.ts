@@ -2,7 +2,8 @@
 // nothing changes on the host.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apply, applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+import { planSteps } from "../../components/dockerHost/steps";
+import { apply, applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const NAME = "t-users";
 
@@ -26,5 +27,20 @@ describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
         assert.equal(result.facts.storageDriver, "overlay2");
         assert.match(sh(host, "cat /etc/docker/daemon.json"), /"debug": true/);
         assert.equal(sh(host, "stat -c %U /etc/docker/daemon.json").trim(), "root");
+    });
+
+    it("destroy never leaves Docker down: an original daemon.json that no longer starts is not kept in force", () => {
+        const config = configFor(host, { daemon: { debug: true } }, "deploy");
+        const ours = sh(host, "cat /etc/docker/daemon.json");
+        // Simulate an original configuration that dockerd refuses today.
+        sh(host, `printf '{"log-level": "verbose"}\n' > /var/lib/docker-host/backup/daemon.json.orig && rm -f /var/lib/docker-host/backup/daemon.json.orig-absent`);
+        const step = planSteps(config).find((s) => s.name === "apply")!;
+        const res = ssh(host, step.delete!, { user: "deploy" });
+        assert.equal(res.status, 1);
+        assert.match(res.stderr, /Docker did not start on the host's original daemon\.json, so docker-host's configuration was put back and Docker runs on it/);
+        assert.match(res.stderr, /unable to parse logging level: verbose/);
+        assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlay2");
+        assert.equal(sh(host, "cat /etc/docker/daemon.json"), ours);
+        assert.equal(sh(host, "test -e /var/lib/docker-host/backup/daemon.json.orig && echo kept").trim(), "kept");
     });
 });
