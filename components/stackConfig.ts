@@ -53,7 +53,7 @@ export class StackConfigError extends Error {
 }
 
 // Keys a host entry (and, minus name/host, the defaults) may carry.
-const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
+const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "hostKey", "hostKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
 const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl"];
@@ -94,16 +94,18 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         if (seen.has(name)) add(`${where}.name`, `"${name}" is listed twice. Fix: give every host its own name.`);
         seen.add(name);
 
-        const merged: Entry = { ...(defaults ?? {}), ...host };
+        const merged: Entry = { ...withoutOverriddenPin(defaults ?? {}, host), ...host };
         merged.daemon = mergeDaemon(defaults?.daemon, host.daemon);
         if (cache && cache.host !== name) merged.daemon = withMirror(merged.daemon as DaemonSettings | undefined, cacheMirrorUrl(cache, raw.hosts as unknown[]));
         const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
+        const hostKey = resolveHostKey(merged.hostKey, merged.hostKeyPath, readFile, where, add);
         const config = dropUndefined({
             connection: dropUndefined({
                 host: merged.host,
                 port: merged.port,
                 user: merged.user,
                 privateKey: privateKey ?? "",
+                hostKey,
                 bastion: merged.bastion,
             }),
             dataDisk: merged.dataDisk,
@@ -209,6 +211,33 @@ function resolvePrivateKey(
         return readFile(path);
     } catch (err) {
         add(where, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
+        return undefined;
+    }
+}
+
+/** A host entry that pins its key (either way) overrides both ways of the defaults. */
+function withoutOverriddenPin(defaults: Entry, host: Entry): Entry {
+    if (host.hostKey === undefined && host.hostKeyPath === undefined) return defaults;
+    const { hostKey: _key, hostKeyPath: _path, ...rest } = defaults;
+    return rest;
+}
+
+/** The pinned host key: given inline (hostKey), or read from a file holding the line (hostKeyPath, e.g. a
+ *  host's ssh_host_ed25519_key.pub), never both. The validator checks what it holds. */
+function resolveHostKey(inline: unknown, path: unknown, readFile: (path: string) => string, where: string, add: (k: string, m: string) => void): unknown {
+    if (path === undefined) return inline;
+    if (inline !== undefined) {
+        add(`${where}.hostKeyPath`, "is set together with hostKey. Fix: keep one of the two.");
+        return undefined;
+    }
+    if (typeof path !== "string" || !path.startsWith("/")) {
+        add(`${where}.hostKeyPath`, `${JSON.stringify(path)} is not an absolute path. Fix: e.g. "/etc/docker-host/web-1.pub".`);
+        return undefined;
+    }
+    try {
+        return readFile(path).trim();
+    } catch (err) {
+        add(`${where}.hostKeyPath`, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
         return undefined;
     }
 }

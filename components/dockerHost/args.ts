@@ -20,6 +20,9 @@ export interface BastionConnection {
     /** Private key for the bastion (OpenSSH or PEM). Kept secret.
      *  @default - the target's privateKey */
     readonly privateKey?: string;
+    /** The bastion's own SSH host key, pinned like the target's `hostKey`.
+     *  @default - not pinned: a preview warns, and whatever answers at the bastion's address is trusted */
+    readonly hostKey?: string;
 }
 
 /** How to reach the host over SSH. */
@@ -36,6 +39,12 @@ export interface SshConnection {
     /** Optional jump host.
      *  @default - direct connection */
     readonly bastion?: BastionConnection;
+    /** The host's SSH host key, pinned: an OpenSSH public key line ("ssh-ed25519 AAAA…", as in
+     *  /etc/ssh/ssh_host_ed25519_key.pub or a known_hosts line). Every step, the drift probe and the docker
+     *  provider's ssh then refuse a machine that answers with another key, before any command runs.
+     *  ed25519 or ECDSA; RSA is refused (see hostKey.ts). `npm run host-keys` scans and pins them.
+     *  @default - not pinned: a preview warns, and whatever answers at the address is trusted */
+    readonly hostKey?: string;
 }
 
 /** A dedicated disk for Docker's data-root. */

@@ -1,5 +1,10 @@
-// The DockerHost component: validated settings → ordered remote steps (gate → data disk → apply).
-// Reads like a table of contents; each step's logic lives in scripts/<step>.sh, its plan in steps.ts.
+// The DockerHost component: validated settings → ordered remote steps (scripts → gate → data-disk → tls →
+// apply → prune). Reads like a table of contents; each step's host logic lives in a script under scripts/
+// (run through run.sh), its plan in steps.ts, the SSH checks the program makes itself in ssh.ts.
+import { createHash } from "node:crypto";
+import { lstatSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,7 +12,9 @@ import { DockerHostArgs, DockerHostConfig, SshConnection, TlsCertificates } from
 import { effectiveDaemonSettings, renderDaemonJson } from "./daemonJson";
 import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
+import { knownHostsLine, parseHostKey } from "./hostKey";
 import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
+import { HostKeyMismatchError, verifyHostKeys } from "./ssh";
 import { planSteps, RemoteStep, StepName, tlsDigest, tlsParamLines } from "./steps";
 import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
 
@@ -99,11 +106,23 @@ export class DockerHost extends pulumi.ComponentResource {
             "apply",
             ...(args.prune === undefined ? [] : (["prune"] as const)),
         ];
-        const connection = pulumi.secret(this.connection.apply(toCommandConnection));
+        // Pinned host keys are checked before any step may run (a wrong one fails preview and up with both
+        // fingerprints); an unpinned host is named once in the preview.
+        const connection = pulumi.secret(
+            this.connection.apply(async (c) => {
+                await this.checkHostKeys(name, c);
+                return toCommandConnection(c);
+            }),
+        );
+        // Whatever makes the steps run on another machine or as another user replaces them (the old ones'
+        // delete runs on the old machine first), under any command plugin: the upstream plugin updates in
+        // place on a `connection` change, so that alone would leave the new host without the scripts.
+        // A new key or key material alone is an in-place update: the steps run again and change nothing.
+        const triggers = pulumi.unsecret(this.connection.apply(replacementTriggers));
         // The step scripts, uploaded to ~/.docker-host/scripts; every step runs one of them.
         const scripts = new command.remote.CopyToRemote(
             `${name}-scripts`,
-            { connection, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: REMOTE_PARENT_DIR },
+            { connection, triggers, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: REMOTE_PARENT_DIR },
             { parent: this, dependsOn: opts?.dependsOn },
         );
         let previous: pulumi.Resource = scripts;
@@ -114,9 +133,15 @@ export class DockerHost extends pulumi.ComponentResource {
                 `${name}-${stepName}`,
                 {
                     connection,
+                    triggers,
                     create: step.create,
                     delete: stepName === "gate" ? undefined : step.apply((s) => s.delete ?? ""),
                     stdin: stepName === "tls" ? pulumi.secret(certificates.apply((c) => tlsParamLines(c!))) : step.stdin,
+                    // The scripts' progress lines (stderr) reach the operator; stdout is the step's JSON result.
+                    logging: "stderr",
+                    // The previous output would travel as environment variables that sshd's default
+                    // AcceptEnv refuses, with a warning each time; the steps never read it.
+                    addPreviousOutputInEnv: false,
                 },
                 {
                     parent: this,
@@ -125,9 +150,10 @@ export class DockerHost extends pulumi.ComponentResource {
                     dependsOn: [previous],
                     // A data-root copy can take long; a hung SSH session must not hang `up` forever.
                     customTimeouts: { create: "30m", update: "30m", delete: "10m" },
-                    // A new connection (address, user, key rotation) replaces the steps. Create-then-delete
-                    // would apply the new settings and then let the old resource's delete restore the
-                    // host's original daemon.json; deleting first ends in the desired state.
+                    // A new target (address, port, user, bastion: the triggers) replaces the steps.
+                    // Create-then-delete would apply the new settings and then let the old resource's
+                    // delete restore the original daemon.json on that same machine; deleting first ends
+                    // in the desired state.
                     deleteBeforeReplace: true,
                 },
             );
@@ -161,9 +187,43 @@ export class DockerHost extends pulumi.ComponentResource {
             report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
             return report.repairToken;
         } catch (err) {
+            if (err instanceof HostKeyMismatchError) this.refuse(name, err);
             void pulumi.log.warn(`drift check on ${name} skipped: ${(err as Error).message}`, this);
             return undefined;
         }
+    }
+
+    /** Enforces pinned host keys before any step can run; names each unpinned hop once in a preview. */
+    private async checkHostKeys(name: string, connection: SshConnection): Promise<void> {
+        const unpinned = [
+            ...(connection.hostKey === undefined ? [`${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`] : []),
+            ...(connection.bastion && connection.bastion.hostKey === undefined
+                ? [`its bastion ${connection.bastion.user ?? "root"}@${connection.bastion.host}:${connection.bastion.port ?? 22}`]
+                : []),
+        ];
+        if (pulumi.runtime.isDryRun() && unpinned.length > 0) {
+            void pulumi.log.warn(
+                `${name}: no pinned host key for ${unpinned.join(" and ")}; whatever machine answers there is trusted with the steps' input. ` +
+                    "Fix: pin it with hostKey (npm run host-keys -- --stack STACK).",
+                this,
+            );
+        }
+        if (connection.hostKey === undefined && connection.bastion?.hostKey === undefined) return;
+        try {
+            await verifyHostKeys(connection);
+        } catch (err) {
+            if (err instanceof HostKeyMismatchError) this.refuse(name, err);
+            // Unreachable: a preview says so; an up lets the steps fail with the plugin's own error (the
+            // plugin enforces the same pins).
+            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: ${(err as Error).message}`, this);
+        }
+    }
+
+    /** Fails the run on a wrong host key: an error on this component and a clean exit, no stack trace. */
+    private refuse(name: string, err: HostKeyMismatchError): never {
+        const message = `DockerHost "${name}": ${err.message}`;
+        void pulumi.log.error(message, this);
+        throw new pulumi.RunError(message);
     }
 
     /**
@@ -172,8 +232,13 @@ export class DockerHost extends pulumi.ComponentResource {
      * The SSH key must be usable by the docker CLI's ssh (an agent, or `sshOpts: ["-i", path]`).
      */
     public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
-        const dockerHostUrl = this.connection.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`);
-        return new docker.Provider(name, { host: dockerHostUrl, sshOpts }, { parent: this, dependsOn: [this] });
+        const target = pulumi.unsecret(this.connection.apply(({ host, port, user, hostKey }) => ({ host, port, user, hostKey })));
+        const dockerHostUrl = target.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`);
+        // With a pinned key, OpenSSH checks it against a known_hosts file of its own and never asks.
+        const allSshOpts = pulumi
+            .all([target, sshOpts ?? []])
+            .apply(([c, extra]) => [...(c.hostKey === undefined ? [] : pinnedHostSshOptions(c.host, c.port ?? 22, c.hostKey)), ...extra]);
+        return new docker.Provider(name, { host: dockerHostUrl, sshOpts: allSshOpts }, { parent: this, dependsOn: [this] });
     }
 }
 
@@ -189,16 +254,56 @@ function toCommandConnection(c: SshConnection): command.types.input.remote.Conne
         port: c.port ?? 22,
         user: c.user ?? "root",
         privateKey: c.privateKey,
+        // The plugin's own defaults, spelled out so the state is the same whichever plugin filled them.
         dialErrorLimit: 10,
+        perDialTimeout: 15,
+        hostKey: pinnedLine(c.hostKey),
         proxy: c.bastion
             ? {
                   host: c.bastion.host,
                   port: c.bastion.port ?? 22,
                   user: c.bastion.user ?? "root",
                   privateKey: c.bastion.privateKey ?? c.privateKey,
+                  dialErrorLimit: 10,
+                  perDialTimeout: 15,
+                  hostKey: pinnedLine(c.bastion.hostKey),
               }
             : undefined,
     };
+}
+
+/** The "type base64" line the plugin's hostKey takes (validation refused anything unparsable). */
+function pinnedLine(hostKey: string | undefined): string | undefined {
+    const key = hostKey === undefined ? undefined : parseHostKey(hostKey);
+    return key && !("problem" in key) ? key.line : undefined;
+}
+
+/** What decides which machine, as which user, the steps run on: a change replaces every step. */
+export function replacementTriggers(c: SshConnection): string[] {
+    const endpoint = (e: { host: string; port?: number; user?: string }) => `${e.user ?? "root"}@${e.host}:${e.port ?? 22}`;
+    return [endpoint(c), ...(c.bastion ? [`via ${endpoint(c.bastion)}`] : [])];
+}
+
+/**
+ * ssh options that make OpenSSH (the docker provider's transport) accept only the pinned key: a
+ * known_hosts file of this user's, named by its content (so the options, and the provider, stay the same
+ * from run to run), in a directory only this user can write.
+ */
+function pinnedHostSshOptions(host: string, port: number, hostKey: string): string[] {
+    const key = parseHostKey(hostKey);
+    if ("problem" in key) return [];
+    const content = knownHostsLine(host, port, key);
+    const dir = join(tmpdir(), `docker-host-${process.getuid?.() ?? "user"}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(dir);
+    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) {
+        throw new pulumi.RunError(`${dir} is not a private directory of this user; remove it and run again.`);
+    }
+    const file = join(dir, `known_hosts-${createHash("sha256").update(content).digest("hex").slice(0, 16)}`);
+    const temp = `${file}.${process.pid}`;
+    writeFileSync(temp, content, { mode: 0o600 });
+    renameSync(temp, file);
+    return ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${file}`];
 }
 
 /** Validates, at construction, the parts of the args that hold no Outputs or Promises yet. */

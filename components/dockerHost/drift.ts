@@ -3,8 +3,9 @@
 // outside Pulumi. The apply step records what it applied (/var/lib/docker-host/applied-*), so "last
 // applied" needs no access to Pulumi state.
 import { createHash } from "node:crypto";
-import { Client, ConnectConfig } from "ssh2";
+import { Client } from "ssh2";
 import { SshConnection } from "./args";
+import { DEFAULT_SSH_LIMITS, HostKeyMismatchError, SshLimits, withSsh } from "./ssh";
 
 /** What the host has now, and what docker-host applied last ("" when absent). */
 export interface LiveState {
@@ -91,30 +92,12 @@ export function keyChanges(before: string, after: string): string[] {
     return changes.length > 0 ? changes : ["reformatted (same settings)"];
 }
 
-/** Bounds on the probe, so an unreachable host cannot hang a preview. */
-export interface ProbeLimits {
-    /** Seconds to establish the SSH session. */
-    readonly connectTimeoutSeconds: number;
-    /** Seconds for the whole probe. */
-    readonly totalTimeoutSeconds: number;
-}
-
-export const DEFAULT_PROBE_LIMITS: ProbeLimits = { connectTimeoutSeconds: 10, totalTimeoutSeconds: 20 };
-
-/** Reads the live state over SSH (through the bastion when there is one). Rejects with a clear reason. */
-export function readLiveState(connection: SshConnection, limits: ProbeLimits = DEFAULT_PROBE_LIMITS): Promise<LiveState> {
-    const clients: Client[] = [];
-    const endAll = () => clients.forEach((c) => c.end());
+/** Reads the live state over SSH (through the bastion when there is one; pinned host keys enforced).
+ *  Rejects with HostKeyMismatchError on a wrong host key, else with a clear reason. */
+export function readLiveState(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<LiveState> {
     const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
-    const probe = new Promise<LiveState>((resolve, reject) => {
-        const target: ConnectConfig = {
-            host: connection.host,
-            port: connection.port ?? 22,
-            username: connection.user ?? "root",
-            privateKey: connection.privateKey,
-            readyTimeout: limits.connectTimeoutSeconds * 1000,
-        };
-        const runProbe = (client: Client) =>
+    const probe = (client: Client) =>
+        new Promise<LiveState>((resolve, reject) =>
             client.exec(READ_COMMAND, (err, stream) => {
                 if (err) return reject(err);
                 let out = "";
@@ -124,43 +107,12 @@ export function readLiveState(connection: SshConnection, limits: ProbeLimits = D
                     try {
                         resolve(parseLiveState(out));
                     } catch (e) {
-                        reject(e);
+                        reject(e as Error);
                     }
                 });
-            });
-        const connect = (config: ConnectConfig) => {
-            const client = new Client();
-            clients.push(client);
-            client.on("error", reject);
-            client.on("ready", () => runProbe(client));
-            client.connect(config);
-        };
-        const bastion = connection.bastion;
-        if (!bastion) return connect(target);
-        const jump = new Client();
-        clients.push(jump);
-        jump.on("error", (e) => reject(new Error(`bastion ${bastion.host}: ${e.message}`)));
-        jump.on("ready", () =>
-            jump.forwardOut("127.0.0.1", 0, target.host!, target.port!, (err, sock) => (err ? reject(err) : connect({ ...target, sock }))),
+            }),
         );
-        jump.connect({
-            host: bastion.host,
-            port: bastion.port ?? 22,
-            username: bastion.user ?? "root",
-            privateKey: bastion.privateKey ?? connection.privateKey,
-            readyTimeout: limits.connectTimeoutSeconds * 1000,
-        });
+    return withSsh(connection, probe, limits).catch((e: Error) => {
+        throw e instanceof HostKeyMismatchError ? e : new Error(`cannot read the live state of ${where}: ${e.message}`);
     });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${limits.totalTimeoutSeconds} s`)), limits.totalTimeoutSeconds * 1000);
-    });
-    return Promise.race([probe, deadline])
-        .catch((e: Error) => {
-            throw new Error(`cannot read the live state of ${where}: ${e.message}`);
-        })
-        .finally(() => {
-            clearTimeout(timer);
-            endAll();
-        });
 }

@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { DATA_DISK_FILESYSTEMS, DockerHostConfig } from "./args";
+import { parseHostKey } from "./hostKey";
 import {
     DaemonSettings,
     DOCUMENTED_DAEMON_KEYS,
@@ -88,12 +89,14 @@ const configSchema = z.strictObject({
         port: z.number().int().min(1).max(65535).optional(),
         user: z.string().optional(),
         privateKey: z.string(),
+        hostKey: z.string().optional(),
         bastion: z
             .strictObject({
                 host: z.string(),
                 port: z.number().int().min(1).max(65535).optional(),
                 user: z.string().optional(),
                 privateKey: z.string().optional(),
+                hostKey: z.string().optional(),
             })
             .optional(),
     }),
@@ -125,7 +128,7 @@ const configSchema = z.strictObject({
 const KNOWN_KEYS: Record<string, readonly string[]> = {
     "": Object.keys(configSchema.shape),
     connection: Object.keys(configSchema.shape.connection.shape),
-    "connection.bastion": ["host", "port", "user", "privateKey"],
+    "connection.bastion": Object.keys(configSchema.shape.connection.shape.bastion.unwrap().shape),
     dataDisk: ["device", "filesystem", "mountPoint"],
     daemon: Object.keys(daemonSchema.shape),
     prune: ["schedule", "randomizedDelaySeconds", "olderThan", "keepLabel", "volumes"],
@@ -182,6 +185,11 @@ function zodIssueToConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
     }
 }
 
+/** A long value cut for a message (host keys are ~80 characters of base64). */
+function abbreviate(value: string): string {
+    return value.length > 40 ? `${value.slice(0, 37)}...` : value;
+}
+
 function describe(value: unknown): string {
     if (value === undefined) return "nothing";
     if (Array.isArray(value)) return "a list";
@@ -205,8 +213,19 @@ function semanticIssues(config: DockerHostConfig): ConfigIssue[] {
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(connection.privateKey)) {
         add("connection.privateKey", "does not look like a private key (no \"-----BEGIN ... PRIVATE KEY-----\" line). Fix: pass the key's contents, not its path (config: privateKeyPath reads a file).");
     }
-    if (connection.bastion && !HOSTNAME.test(connection.bastion.host) && isIP(connection.bastion.host) === 0) {
-        add("connection.bastion.host", `${JSON.stringify(connection.bastion.host)} is neither an IP address nor a host name.`);
+    const { bastion } = connection;
+    if (bastion && !HOSTNAME.test(bastion.host) && isIP(bastion.host) === 0) {
+        add("connection.bastion.host", `${JSON.stringify(bastion.host)} is neither an IP address nor a host name. Fix: use e.g. "10.0.0.1" or "bastion.example.com".`);
+    }
+    if (bastion?.user !== undefined && !USER.test(bastion.user)) {
+        add("connection.bastion.user", `${JSON.stringify(bastion.user)} is not a valid user name. Fix: use a login name such as "root" or "jump".`);
+    }
+    if (bastion?.privateKey !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(bastion.privateKey)) {
+        add("connection.bastion.privateKey", "does not look like a private key (no \"-----BEGIN ... PRIVATE KEY-----\" line). Fix: pass the key's contents, not its path.");
+    }
+    for (const [key, value] of [["connection.hostKey", connection.hostKey], ["connection.bastion.hostKey", bastion?.hostKey]] as const) {
+        const parsed = value === undefined ? undefined : parseHostKey(value);
+        if (parsed && "problem" in parsed) add(key, `${JSON.stringify(abbreviate(value!))} ${parsed.problem}`);
     }
 
     // Data disk.

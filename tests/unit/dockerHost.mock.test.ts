@@ -1,6 +1,7 @@
 // Wiring of the DockerHost component under pulumi.runtime.setMocks: which resources, in which order, with
 // which inputs, and what stays secret. Host behaviour is proven on sandbox hosts (tests/host), not here.
 import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerHost, DockerHostConfigError, RegistryCache } from "../../components";
@@ -46,6 +47,7 @@ const capture: pulumi.ResourceTransformation = (args) => {
 const captured = { transformations: [capture] };
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
 describe("DockerHost (mocks)", () => {
@@ -133,6 +135,49 @@ describe("DockerHost (mocks)", () => {
         assert.deepEqual(envs, ["REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io", "REGISTRY_PROXY_USERNAME=me", "REGISTRY_PROXY_PASSWORD=hub-token", "REGISTRY_STORAGE_DELETE_ENABLED=true"]);
         assert.equal(await pulumi.isSecret(byName("cache").props.envs as pulumi.Output<unknown>), true);
         assert.deepEqual(container.volumes, [{ volumeName: "cache-storage", containerPath: "/var/lib/registry" }]);
+    });
+
+    it("replaces the steps only when the target changes, pins the host key, streams stderr, sends no env", async () => {
+        // 127.0.0.1 on a closed port: the pre-step host-key check finds nothing there and leaves it to the steps.
+        const connection = {
+            host: "127.0.0.1",
+            port: 1,
+            user: "deploy",
+            privateKey: pulumi.secret(KEY),
+            hostKey: `127.0.0.1 ${HOST_KEY} root@web-4`,
+            bastion: { host: "10.0.0.1", user: "jump", hostKey: HOST_KEY },
+        };
+        new DockerHost("web-4", { connection, prune: {} }, captured);
+        const children = ["web-4-scripts", "web-4-gate", "web-4-apply", "web-4-prune"];
+        await Promise.all(children.map((n) => value((registered.find((r) => r.name === n)!.resource as pulumi.CustomResource).id)));
+        for (const name of children) {
+            const inputs = inputsByName.get(name)!;
+            assert.deepEqual(inputs.triggers, ["deploy@127.0.0.1:1", "via jump@10.0.0.1:22"], name);
+            const conn = ((inputs.connection as { value?: unknown }).value ?? inputs.connection) as Record<string, unknown>;
+            assert.equal(conn.hostKey, HOST_KEY, name); // normalised: no host names, no comment
+            assert.deepEqual(conn.proxy, { host: "10.0.0.1", port: 22, user: "jump", privateKey: KEY, dialErrorLimit: 10, perDialTimeout: 15, hostKey: HOST_KEY });
+            assert.equal(conn.perDialTimeout, 15);
+        }
+        for (const name of children.slice(1)) {
+            assert.equal(inputsByName.get(name)!.logging, "stderr", name);
+            assert.equal(inputsByName.get(name)!.addPreviousOutputInEnv, false, name);
+        }
+        const rotated = new DockerHost("web-5", { connection: { host: "10.0.0.9", privateKey: pulumi.secret(KEY.replace("AAAA", "BBBB")) } }, captured);
+        await value(rotated.facts);
+        assert.deepEqual(inputsByName.get("web-5-apply")!.triggers, ["root@10.0.0.9:22"]); // the key is no trigger
+    });
+
+    it("gives the docker provider's ssh a known_hosts file with just the pinned key", async () => {
+        const host = new DockerHost("web-6", { connection: { host: "127.0.0.1", port: 1, privateKey: KEY, hostKey: HOST_KEY } }, captured);
+        host.dockerProvider("web-6-docker", ["-i", "/keys/id"]);
+        await value(host.facts);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const opts = JSON.parse(inputsByName.get("web-6-docker")!.sshOpts as string) as string[]; // provider config travels as JSON
+        assert.equal(opts.length, 6);
+        assert.deepEqual([opts[0], opts[1], opts[2], opts[4], opts[5]], ["-o", "StrictHostKeyChecking=yes", "-o", "-i", "/keys/id"]);
+        const file = opts[3]!.replace(/^UserKnownHostsFile=/, "");
+        assert.equal(readFileSync(file, "utf8"), `[127.0.0.1]:1 ${HOST_KEY}\n`);
+        assert.equal(statSync(file).mode & 0o077, 0);
     });
 
     it("refuses bad settings before any resource is registered", async () => {

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { readStackConfig, StackConfigError } from "../../components/stackConfig";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const files: Record<string, string> = { "/keys/web": KEY };
 const readFile = (path: string) => {
     const content = files[path];
@@ -97,13 +98,42 @@ describe("readStackConfig", () => {
         assert.throws(() => readStackConfig({ privateKey: KEY, registryCache: { host: "nope" }, hosts: [{ name: "a", host: "h" }] }, readFile), /registryCache\.host: "nope" is not one of the stack's hosts/);
     });
 
+    it("pins host keys inline or from a file, a host's own pin over the defaults', never both in one entry", () => {
+        const pub = `${HOST_KEY} root@web-1`;
+        const read = (path: string) => (path.endsWith(".pub") ? pub : readFile(path));
+        const stack = readStackConfig(
+            {
+                defaults: { privateKeyPath: "/keys/web", hostKeyPath: "/keys/shared.pub" },
+                hosts: [
+                    { name: "web-1", host: "10.0.0.5" },
+                    { name: "web-2", host: "10.0.0.6", hostKey: HOST_KEY },
+                ],
+            },
+            read,
+        );
+        assert.deepEqual(stack.hosts.map((h) => h.config.connection.hostKey), [pub, HOST_KEY]);
+        assert.throws(
+            () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKey: HOST_KEY, hostKeyPath: "/k.pub" }] }, read),
+            /docker-host:hosts\[0\]\.hostKeyPath: is set together with hostKey\. Fix: keep one of the two\./,
+        );
+        assert.throws(
+            () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKeyPath: "/missing.key" }] }, readFile),
+            /docker-host:hosts\[0\]\.hostKeyPath: cannot read \/missing\.key \(ENOENT\)/,
+        );
+        assert.throws(
+            () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKey: "ssh-ed25519" }] }, readFile),
+            /docker-host:hosts\[0\] \(a\)\.connection\.hostKey: "ssh-ed25519" is not an OpenSSH public key line/,
+        );
+    });
+
     it("accepts the dev stack as committed", () => {
         const yaml = parse(readFileSync(join(__dirname, "../../Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
         const c = yaml.config;
         const stack = readStackConfig(
             { hosts: c["docker-host:hosts"], defaults: c["docker-host:defaults"], rollout: c["docker-host:rollout"] },
-            () => KEY,
+            (path) => (path.endsWith(".pub") ? HOST_KEY : KEY),
         );
+        assert.equal(stack.hosts[0]!.config.connection.hostKey, HOST_KEY);
         assert.deepEqual(stack.hosts.map((h) => h.name), ["dev-1"]);
         assert.equal(stack.hosts[0]!.config.dataDisk?.device, "/dev/vdb");
     });

@@ -1,0 +1,202 @@
+// SSH from the Pulumi program itself (ssh2): connect to a host, through its bastion when it has one,
+// verifying pinned host keys before anything else happens, all bounded in time. Used by the drift probe,
+// the host-key check that runs before any step, and the host-key scanner (`npm run host-keys`).
+import { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
+import { SshConnection } from "./args";
+import { fingerprintOf, HostKey, parseHostKey, PINNABLE_HOST_KEY_TYPES } from "./hostKey";
+
+/** Bounds on one SSH exchange, so an unreachable host cannot hang a preview. */
+export interface SshLimits {
+    /** Seconds to establish each SSH session. */
+    readonly connectTimeoutSeconds: number;
+    /** Seconds for the whole exchange. */
+    readonly totalTimeoutSeconds: number;
+}
+
+export const DEFAULT_SSH_LIMITS: SshLimits = { connectTimeoutSeconds: 10, totalTimeoutSeconds: 20 };
+
+/** A machine answered with another host key than the pinned one. Never a warning: it is refused. */
+export class HostKeyMismatchError extends Error {
+    constructor(
+        readonly where: string,
+        readonly expected: string,
+        readonly offered: string,
+    ) {
+        super(
+            `${where} offered host key ${offered}, but ${expected} is pinned (hostKey); refused before any command ran. ` +
+                "Fix: if that machine was reinstalled or its key rotated, check the new fingerprint on its console and pin it " +
+                "(npm run host-keys -- --stack STACK --replace-changed); otherwise another machine is answering at that address.",
+        );
+        this.name = "HostKeyMismatchError";
+    }
+}
+
+/** One end of a hop: where, who, and the pinned key (if any). */
+interface Hop {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly privateKey: string;
+    readonly hostKey?: HostKey;
+    /** "root@10.0.0.5:22", or "bastion root@10.0.0.1:22". */
+    readonly where: string;
+}
+
+/** The hops of a connection: the bastion first when there is one, then the target. */
+function hopsOf(connection: SshConnection): Hop[] {
+    const pinned = (text: string | undefined) => {
+        const key = text === undefined ? undefined : parseHostKey(text);
+        return key && !("problem" in key) ? key : undefined; // validation refused bad pins already
+    };
+    const hop = (h: { host: string; port?: number; user?: string; hostKey?: string }, privateKey: string, role: string): Hop => ({
+        host: h.host,
+        port: h.port ?? 22,
+        user: h.user ?? "root",
+        privateKey,
+        ...(pinned(h.hostKey) ? { hostKey: pinned(h.hostKey)! } : {}),
+        where: `${role}${h.user ?? "root"}@${h.host}:${h.port ?? 22}`,
+    });
+    const target = hop(connection, connection.privateKey, "");
+    const bastion = connection.bastion;
+    return bastion ? [hop(bastion, bastion.privateKey ?? connection.privateKey, "bastion "), target] : [target];
+}
+
+/** ssh2 settings that verify the hop's pinned key (offering only its type), or record what is offered. */
+function verifying(hop: Hop, seen: (key: Buffer) => void, fail: (e: Error) => void): Pick<ConnectConfig, "hostVerifier" | "algorithms"> {
+    const expected = hop.hostKey;
+    return {
+        // Only the pinned key's type, as the command plugin does, so the host cannot answer with another
+        // of its keys; without a pin, ed25519 first.
+        algorithms: { serverHostKey: (expected ? [expected.type] : [...PINNABLE_HOST_KEY_TYPES, "rsa-sha2-512", "rsa-sha2-256"]) as ServerHostKeyAlgorithm[] },
+        hostVerifier: (key: Buffer) => {
+            seen(key);
+            if (!expected || key.toString("base64") === expected.base64) return true;
+            fail(new HostKeyMismatchError(hop.where, expected.fingerprint, fingerprintOf(key)));
+            return false;
+        },
+    };
+}
+
+/**
+ * Runs `use` on an authenticated client of the target (through the bastion when there is one), after
+ * every pinned key was verified. Rejects with HostKeyMismatchError on a wrong key, else with a clear reason;
+ * always ends every client it opened.
+ */
+export function withSsh<T>(connection: SshConnection, use: (client: Client) => Promise<T>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<T> {
+    const hops = hopsOf(connection);
+    return bounded(limits, (clients, fail) => {
+        const open = (index: number, sock?: NodeJS.ReadableStream): Promise<Client> =>
+            new Promise((resolve, reject) => {
+                const hop = hops[index]!;
+                const client = new Client();
+                clients.push(client);
+                let mismatch: Error | undefined;
+                client.on("error", (e) => reject(mismatch ?? new Error(`${hop.where}: ${e.message}`)));
+                client.on("ready", () => resolve(client));
+                client.connect({
+                    host: hop.host,
+                    port: hop.port,
+                    username: hop.user,
+                    privateKey: hop.privateKey,
+                    readyTimeout: limits.connectTimeoutSeconds * 1000,
+                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
+                    ...verifying(hop, () => undefined, (e) => fail((mismatch = e))),
+                });
+            });
+        const chain = async (): Promise<T> => {
+            let client = await open(0);
+            for (let i = 1; i < hops.length; i++) {
+                const next = hops[i]!;
+                const sock = await forward(client, next);
+                client = await open(i, sock);
+            }
+            return use(client);
+        };
+        return chain();
+    });
+}
+
+/**
+ * Checks the pinned host keys of a connection: the target's with a bare handshake (no login) when it is
+ * reached directly, the bastion's by logging in to it. Resolves when every pinned key matched; rejects with
+ * HostKeyMismatchError when one did not, or with the reason the host could not be reached.
+ */
+export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<void> {
+    const hops = hopsOf(connection);
+    return bounded(limits, (clients, fail) => {
+        const handshake = (hop: Hop, sock?: NodeJS.ReadableStream) =>
+            new Promise<void>((resolve, reject) => {
+                const client = new Client();
+                clients.push(client);
+                let mismatch: Error | undefined;
+                client.on("handshake", () => resolve()); // the key was verified during the key exchange
+                client.on("error", (e) => reject(mismatch ?? new Error(`${hop.where}: ${e.message}`)));
+                client.connect({
+                    host: hop.host,
+                    port: hop.port,
+                    username: hop.user,
+                    readyTimeout: limits.connectTimeoutSeconds * 1000,
+                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
+                    ...verifying(hop, () => undefined, (e) => fail((mismatch = e))),
+                });
+            });
+        const target = hops[hops.length - 1]!;
+        if (hops.length === 1) return handshake(target);
+        const { bastion: _, ...direct } = connection;
+        return withSsh(
+            { ...connection.bastion!, privateKey: connection.bastion!.privateKey ?? connection.privateKey },
+            async (jump) => handshake(target, await forward(jump, target)),
+            limits,
+        ).catch((e: Error) => {
+            throw e instanceof HostKeyMismatchError ? e : new Error(`${e.message} (on the way to ${direct.user ?? "root"}@${direct.host})`);
+        });
+    });
+}
+
+/** Scans one host's key (through its bastion when there is one; the bastion's pin, if any, is enforced). */
+export function scanHostKey(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<Buffer> {
+    const hops = hopsOf(connection);
+    const target = hops[hops.length - 1]!;
+    return bounded(limits, (clients, fail) => {
+        const scan = (sock?: NodeJS.ReadableStream) =>
+            new Promise<Buffer>((resolve, reject) => {
+                const client = new Client();
+                clients.push(client);
+                let offered: Buffer | undefined;
+                client.on("handshake", () => (offered ? resolve(offered) : reject(new Error(`${target.where}: no host key offered`))));
+                client.on("error", (e) => reject(new Error(`${target.where}: ${e.message}`)));
+                client.connect({
+                    host: target.host,
+                    port: target.port,
+                    username: target.user,
+                    readyTimeout: limits.connectTimeoutSeconds * 1000,
+                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
+                    ...verifying({ ...target, hostKey: undefined }, (key) => (offered = key), fail),
+                });
+            });
+        if (hops.length === 1) return scan();
+        return withSsh({ ...connection.bastion!, privateKey: connection.bastion!.privateKey ?? connection.privateKey }, async (jump) => scan(await forward(jump, target)), limits);
+    });
+}
+
+/** A TCP channel from `client`'s host to the next hop. */
+function forward(client: Client, next: Hop): Promise<NodeJS.ReadableStream> {
+    return new Promise((resolve, reject) =>
+        client.forwardOut("127.0.0.1", 0, next.host, next.port, (err, channel) => (err ? reject(new Error(`forwarding to ${next.where}: ${err.message}`)) : resolve(channel))),
+    );
+}
+
+/** Runs `body` with a deadline; every client it registers is ended afterwards, and `fail` rejects at once. */
+function bounded<T>(limits: SshLimits, body: (clients: Client[], fail: (e: Error) => void) => Promise<T>): Promise<T> {
+    const clients: Client[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let failNow: (e: Error) => void = () => undefined;
+    const stop = new Promise<never>((_, reject) => {
+        failNow = reject;
+        timer = setTimeout(() => reject(new Error(`no answer within ${limits.totalTimeoutSeconds} s`)), limits.totalTimeoutSeconds * 1000);
+    });
+    return Promise.race([body(clients, (e) => failNow(e)), stop]).finally(() => {
+        clearTimeout(timer);
+        clients.forEach((c) => c.end());
+    });
+}
