@@ -93,7 +93,7 @@ describe("the program's SSH checks (in-process SSH servers on loopback)", () => 
                 conn.on("error", () => undefined);
             });
             servers.push(server);
-            server.listen(0, "127.0.0.1", () => resolve(server.address().port));
+            server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port));
         });
     before(async () => {
         ports = { ed: await listen(ed.privateKey), ecdsa: await listen(ecdsa.privateKey) };
