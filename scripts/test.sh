@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test.sh — every test: unit tests (renderers, validators, plan, component wiring under mocks), host
+# test.sh — every test: the stand-in command provider's go tests, unit tests (renderers, validators, plan,
+# component wiring under mocks), host
 # tests (the component's real scripts over real SSH on disposable sandbox hosts) and engine tests (the
 # real Pulumi engine, built offline by scripts/engine.sh, driving the component against sandbox hosts).
 # Host and engine tests need root.
@@ -23,9 +24,13 @@ main() {
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
   scripts/setup.sh
   node_modules/.bin/tsc -p . # the program and the tests type-check (strict)
+  # The stand-in command provider against upstream's published behaviour (per-property table, SSH server).
+  (cd engine/pulumi-resource-command && go test -count=1 ./...)
   local files=(tests/unit/*.test.ts) status=0 before after
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
     sandbox/sandbox build >&2
+    # Once, before the engine tests start in parallel: each would otherwise build a cold engine itself.
+    scripts/engine.sh >/dev/null
     files+=(tests/host/*.test.ts tests/engine/*.test.ts)
   else
     log "host tests skipped (they need root; DOCKER_HOST_SKIP_HOST_TESTS=${DOCKER_HOST_SKIP_HOST_TESTS:-unset})"

@@ -5,7 +5,10 @@
 # dev stack's is — boots that host with the sandbox first.
 #
 # Usage: scripts/up.sh [STACK]        (npm start; npm start -- prod)
-# Environment: see scripts/pulumi-env.sh (state directory, secrets passphrase).
+#   Prints the summary (JSON) on stdout. With the sandbox host, its last lines (stderr) say how to log in
+#   to it and how to remove it: it is left running.
+# Environment: see scripts/pulumi-env.sh (backend, secrets passphrase: a stack other than dev needs
+#   PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) and scripts/engine.sh (command plugin).
 # Exit codes: 0 the stack is up and verified; 1 it is not (the reason on stderr).
 set -euo pipefail
 
@@ -14,16 +17,18 @@ readonly SANDBOX_KEY=/run/docker-host-sandbox/dev-1/id_ed25519
 log() { printf 'up: %s\n' "$*" >&2; }
 
 main() {
-  local stack=${1:-dev}
+  local stack=${1:-dev} sandbox_used=false
   cd "$(dirname "${BASH_SOURCE[0]}")/.."
-  scripts/setup.sh
+  # First: it refuses a stack without a passphrase before anything is installed, built or run.
   # shellcheck source=scripts/pulumi-env.sh
-  source scripts/pulumi-env.sh
+  source scripts/pulumi-env.sh "$stack"
+  scripts/setup.sh
 
   # A stack whose hosts are the sandbox's dev-1 (the dev stack as committed) gets it booted first; a stack
   # pointed at real servers does not. A new dev-1 is a blank machine, so state recorded for an earlier one
   # would only hide the work still to do.
   if grep -q "$SANDBOX_KEY" "Pulumi.$stack.yaml" 2>/dev/null; then
+    sandbox_used=true
     if ! sandbox/sandbox info dev-1 >/dev/null 2>&1; then
       log "booting the local disposable host dev-1"
       sandbox/sandbox up dev-1 --index 1 >/dev/null
@@ -37,6 +42,22 @@ main() {
   pulumi up --yes --skip-preview --stack "$stack" >&2
   log "verified hosts (docker info after the apply):"
   pulumi stack output summary --json --stack "$stack"
+  if $sandbox_used; then how_to_reach_the_sandbox_host "$stack"; fi
+}
+
+# how_to_reach_the_sandbox_host STACK — the last lines: log in to dev-1, remove it.
+how_to_reach_the_sandbox_host() {
+  local stack=$1 info address key
+  info=$(sandbox/sandbox info dev-1)
+  address=$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' <<<"$info")
+  key=$(sed -n 's/.*"privateKeyPath":"\([^"]*\)".*/\1/p' <<<"$info")
+  log "the demo host dev-1 ($address) keeps running. Log in as root with:"
+  log "  $PWD/sandbox/sandbox ssh dev-1"
+  log "  or: ssh -i $key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@$address"
+  log "      (it gets a new host key on every boot, hence no known_hosts entry)"
+  log "remove it with: $PWD/sandbox/sandbox down dev-1"
+  log "  (powers it off and deletes it with its disk; the $stack stack's state in $PULUMI_BACKEND_URL then describes a"
+  log "  host that is gone — no pulumi destroy needed: the next npm start boots a new dev-1 and forgets that state)"
 }
 
 main "$@"

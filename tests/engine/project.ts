@@ -27,10 +27,34 @@ function runPulumi(cwd: string, env: NodeJS.ProcessEnv, input: string, args: str
     return { status: res.status, out: `${res.stdout}${res.stderr}` };
 }
 
+/** What `scripts/engine.sh --env` says: the PATH prefix, the command plugin chosen, and — for docker-host's
+ * stand-in — the private Pulumi home every pulumi command must run with. */
+export interface EngineEnv {
+    readonly pathPrefix: string;
+    readonly commandPlugin: "upstream" | "standin";
+    readonly pulumiHome?: string;
+}
+
+/** Runs `scripts/engine.sh --env` (building the engine when needed) and parses its KEY=VALUE lines. */
+export function provideEngine(env: NodeJS.ProcessEnv = process.env): EngineEnv {
+    const engine = spawnSync(join(REPO, "scripts/engine.sh"), ["--env"], { encoding: "utf8", env, timeout: 30 * 60_000 });
+    assert.equal(engine.status, 0, `scripts/engine.sh --env failed:\n${engine.stderr}`);
+    const values = new Map<string, string>();
+    for (const line of engine.stdout.split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+    const pathPrefix = values.get("PATH_PREFIX");
+    const commandPlugin = values.get("COMMAND_PLUGIN");
+    assert.ok(pathPrefix, `scripts/engine.sh --env printed no PATH_PREFIX:\n${engine.stdout}`);
+    assert.ok(commandPlugin === "upstream" || commandPlugin === "standin", `scripts/engine.sh --env: COMMAND_PLUGIN=${commandPlugin}`);
+    const pulumiHome = values.get("PULUMI_HOME");
+    return { pathPrefix, commandPlugin, ...(pulumiHome ? { pulumiHome } : {}) };
+}
+
 /** Copies `copy` (paths in this repo) and writes `files` into a new temp project; provides the engine. */
 export function engineProject(copy: readonly string[], files: Readonly<Record<string, string>> = {}): EngineProject {
-    const engine = spawnSync(join(REPO, "scripts/engine.sh"), { encoding: "utf8", timeout: 30 * 60_000 });
-    assert.equal(engine.status, 0, `scripts/engine.sh failed:\n${engine.stderr}`);
+    const engine = provideEngine();
     const dir = mkdtempSync(join(tmpdir(), "docker-host-project-"));
     for (const entry of copy) cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -39,7 +63,8 @@ export function engineProject(copy: readonly string[], files: Readonly<Record<st
     mkdirSync(stateDir);
     const env = {
         ...process.env,
-        PATH: `${engine.stdout.trim()}:${process.env.PATH}`,
+        PATH: `${engine.pathPrefix}:${process.env.PATH}`,
+        ...(engine.pulumiHome ? { PULUMI_HOME: engine.pulumiHome } : {}),
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_CONFIG_PASSPHRASE: "throwaway-project",
@@ -60,6 +85,12 @@ export interface StackHost {
     readonly name: string;
     readonly host: string;
     readonly privateKeyPath: string;
+    /** sshd's host key, pinned in the stack unless `options.pinHostKeys` is false. */
+    readonly hostKey?: string;
+    /** SSH user (default root). */
+    readonly user?: string;
+    /** A jump host in front of it, with its own pinned key. */
+    readonly bastion?: { readonly host: string; readonly user?: string; readonly hostKey?: string };
 }
 
 /** Writes Pulumi.<stack>.yaml for `hosts` (each with /dev/vdb as its data disk), keeping the stack's salt. */
@@ -67,7 +98,7 @@ export function writeStackConfig(
     project: EngineProject,
     stack: string,
     hosts: readonly StackHost[],
-    options: { daemon?: object; detectDrift?: boolean; keyPath?: string; batchSize?: number } = {},
+    options: { daemon?: object; detectDrift?: boolean; keyPath?: string; batchSize?: number; pinHostKeys?: boolean } = {},
 ): void {
     const file = join(project.dir, `Pulumi.${stack}.yaml`);
     const salt = existsSync(file) ? /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0] : undefined;
@@ -80,6 +111,9 @@ export function writeStackConfig(
                 name: h.name,
                 host: h.host,
                 privateKeyPath: options.keyPath ?? h.privateKeyPath,
+                ...(h.user ? { user: h.user } : {}),
+                ...(h.hostKey && options.pinHostKeys !== false ? { hostKey: h.hostKey } : {}),
+                ...(h.bastion ? { bastion: h.bastion } : {}),
                 dataDisk: { device: "/dev/vdb" },
             })),
         },
