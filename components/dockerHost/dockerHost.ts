@@ -188,7 +188,7 @@ export class DockerHost extends pulumi.ComponentResource {
             return report.repairToken;
         } catch (err) {
             if (err instanceof HostKeyMismatchError) this.refuse(name, err);
-            void pulumi.log.warn(`drift check on ${name} skipped: ${(err as Error).message}`, this);
+            else void pulumi.log.warn(`drift check on ${name} skipped: ${(err as Error).message}`, this);
             return undefined;
         }
     }
@@ -212,18 +212,22 @@ export class DockerHost extends pulumi.ComponentResource {
         try {
             await verifyHostKeys(connection);
         } catch (err) {
-            if (err instanceof HostKeyMismatchError) this.refuse(name, err);
+            if (err instanceof HostKeyMismatchError) return this.refuse(name, err);
             // Unreachable: a preview says so; an up lets the steps fail with the plugin's own error (the
             // plugin enforces the same pins).
-            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: ${(err as Error).message}`, this);
+            const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
+            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: cannot reach ${where}: ${(err as Error).message}`, this);
         }
     }
 
-    /** Fails the run on a wrong host key: an error on this component and a clean exit, no stack trace. */
-    private refuse(name: string, err: HostKeyMismatchError): never {
-        const message = `DockerHost "${name}": ${err.message}`;
-        void pulumi.log.error(message, this);
-        throw new pulumi.RunError(message);
+    /**
+     * Fails the run on a wrong host key: an error on this component, no stack trace. It is raised apart from
+     * the Output chain (a rejected input would fan out into one error per dependent value and keep the
+     * program busy); the steps keep the pinned key, so the command plugin refuses the same machine at its
+     * handshake, before any command.
+     */
+    private refuse(name: string, err: HostKeyMismatchError): void {
+        void Promise.reject(new pulumi.ResourceError(`DockerHost "${name}": ${err.message}`, this, true));
     }
 
     /**

@@ -20,10 +20,11 @@ export class HostKeyMismatchError extends Error {
     constructor(
         readonly where: string,
         readonly expected: string,
-        readonly offered: string,
+        /** The offered key's fingerprint, or undefined when the host has no key of the pinned type. */
+        readonly offered: string | undefined,
     ) {
         super(
-            `${where} offered host key ${offered}, but ${expected} is pinned (hostKey); refused before any command ran. ` +
+            `${where} ${offered ? `offered host key ${offered}` : "offers no host key of the pinned type"}, but ${expected} is pinned (hostKey); refused before any command ran. ` +
                 "Fix: if that machine was reinstalled or its key rotated, check the new fingerprint on its console and pin it " +
                 "(npm run host-keys -- --stack STACK --replace-changed); otherwise another machine is answering at that address.",
         );
@@ -83,7 +84,11 @@ function verifying(hop: Hop, seen: (key: Buffer) => void, fail: (e: Error) => vo
  * always ends every client it opened.
  */
 export function withSsh<T>(connection: SshConnection, use: (client: Client) => Promise<T>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<T> {
-    const hops = hopsOf(connection);
+    return withHops(hopsOf(connection), use, limits);
+}
+
+/** withSsh over explicit hops (the last one is where `use` runs). */
+function withHops<T>(hops: readonly Hop[], use: (client: Client) => Promise<T>, limits: SshLimits): Promise<T> {
     return bounded(limits, (clients, fail) => {
         const open = (index: number, sock?: NodeJS.ReadableStream): Promise<Client> =>
             new Promise((resolve, reject) => {
@@ -91,7 +96,7 @@ export function withSsh<T>(connection: SshConnection, use: (client: Client) => P
                 const client = new Client();
                 clients.push(client);
                 let mismatch: Error | undefined;
-                client.on("error", (e) => reject(mismatch ?? new Error(`${hop.where}: ${e.message}`)));
+                client.on("error", (e) => reject(mismatch ?? hopError(hop, e)));
                 client.on("ready", () => resolve(client));
                 client.connect({
                     host: hop.host,
@@ -130,7 +135,7 @@ export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DE
                 clients.push(client);
                 let mismatch: Error | undefined;
                 client.on("handshake", () => resolve()); // the key was verified during the key exchange
-                client.on("error", (e) => reject(mismatch ?? new Error(`${hop.where}: ${e.message}`)));
+                client.on("error", (e) => reject(mismatch ?? hopError(hop, e)));
                 client.connect({
                     host: hop.host,
                     port: hop.port,
@@ -142,13 +147,8 @@ export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DE
             });
         const target = hops[hops.length - 1]!;
         if (hops.length === 1) return handshake(target);
-        const { bastion: _, ...direct } = connection;
-        return withSsh(
-            { ...connection.bastion!, privateKey: connection.bastion!.privateKey ?? connection.privateKey },
-            async (jump) => handshake(target, await forward(jump, target)),
-            limits,
-        ).catch((e: Error) => {
-            throw e instanceof HostKeyMismatchError ? e : new Error(`${e.message} (on the way to ${direct.user ?? "root"}@${direct.host})`);
+        return withHops([hops[0]!], async (jump) => handshake(target, await forward(jump, target)), limits).catch((e: Error) => {
+            throw e instanceof HostKeyMismatchError ? e : new Error(`${e.message} (on the way to ${target.where})`);
         });
     });
 }
@@ -164,7 +164,7 @@ export function scanHostKey(connection: SshConnection, limits: SshLimits = DEFAU
                 clients.push(client);
                 let offered: Buffer | undefined;
                 client.on("handshake", () => (offered ? resolve(offered) : reject(new Error(`${target.where}: no host key offered`))));
-                client.on("error", (e) => reject(new Error(`${target.where}: ${e.message}`)));
+                client.on("error", (e) => reject(hopError(target, e)));
                 client.connect({
                     host: target.host,
                     port: target.port,
@@ -175,8 +175,15 @@ export function scanHostKey(connection: SshConnection, limits: SshLimits = DEFAU
                 });
             });
         if (hops.length === 1) return scan();
-        return withSsh({ ...connection.bastion!, privateKey: connection.bastion!.privateKey ?? connection.privateKey }, async (jump) => scan(await forward(jump, target)), limits);
+        return withHops([hops[0]!], async (jump) => scan(await forward(jump, target)), limits);
     });
+}
+
+/** An error of one hop; a bastion's names the bastion (the caller names the target). */
+function hopError(hop: Hop, e: Error): Error {
+    // Only the pinned key's type was offered for negotiation: a host without such a key is not the host.
+    if (hop.hostKey && /no matching host key format/i.test(e.message)) return new HostKeyMismatchError(hop.where, hop.hostKey.fingerprint, undefined);
+    return hop.where.startsWith("bastion ") ? new Error(`${hop.where}: ${e.message}`) : e;
 }
 
 /** A TCP channel from `client`'s host to the next hop. */
@@ -197,6 +204,6 @@ function bounded<T>(limits: SshLimits, body: (clients: Client[], fail: (e: Error
     });
     return Promise.race([body(clients, (e) => failNow(e)), stop]).finally(() => {
         clearTimeout(timer);
-        clients.forEach((c) => c.end());
+        clients.forEach((c) => c.destroy()); // not end(): a half-open handshake would keep its socket and timers alive
     });
 }

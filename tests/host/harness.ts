@@ -21,6 +21,8 @@ export interface SandboxHost {
     readonly port: number;
     readonly user: string;
     readonly privateKeyPath: string;
+    /** sshd's ed25519 host key ("ssh-ed25519 AAAA…"), new with every boot. */
+    readonly hostKey: string;
     readonly disk: string | null;
 }
 
@@ -167,4 +169,32 @@ export function dockerdIdentity(host: SandboxHost): string {
 
 export function sha256(text: string): string {
     return createHash("sha256").update(text).digest("hex");
+}
+
+// Host-to-host traffic (a bastion, a registry cache) is routed through this machine, between our own
+// namespaces only: it needs ip_forward, which is this machine's setting. Test files run in parallel, so
+// a count of users (one file per process, under a lock) turns it on for the first and restores the
+// original value after the last.
+const FORWARD_STATE = "/run/docker-host-test-forward";
+const FORWARD_SCRIPT = `set -eu
+state=$1 action=$2 me=$3
+mkdir -p "$state/users"
+for f in "$state"/users/*; do [ -e "$f" ] && ! kill -0 "\${f##*/}" 2>/dev/null && rm -f "$f"; done
+if [ "$action" = on ]; then
+  [ -e "$state/original" ] || cat /proc/sys/net/ipv4/ip_forward >"$state/original"
+  : >"$state/users/$me"
+  echo 1 >/proc/sys/net/ipv4/ip_forward
+else
+  rm -f "$state/users/$me"
+  if [ -z "$(ls -A "$state/users")" ]; then cat "$state/original" >/proc/sys/net/ipv4/ip_forward; rm -rf "$state"; fi
+fi`;
+
+/** Lets sandbox hosts reach each other until the returned function is called. */
+export function allowHostToHostTraffic(): () => void {
+    const run = (action: "on" | "off") => {
+        const res = spawnSync("flock", [`${FORWARD_STATE}.lock`, "sh", "-c", FORWARD_SCRIPT, "sh", FORWARD_STATE, action, String(process.pid)], { encoding: "utf8" });
+        assert.equal(res.status, 0, `ip_forward ${action}: ${res.stderr}`);
+    };
+    run("on");
+    return () => run("off");
 }

@@ -3,28 +3,24 @@
 // the environment the RegistryCache component gives its container), and a third host configured by
 // DockerHost with the cache as its mirror: it pulls through the cache, and again with the upstream stopped.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { mirrorDaemonSettings, registryCacheEnvironment } from "../../components/registryCache/registryCache";
-import { apply, configFor, downHost, hostTestsSkipReason, SandboxHost, sh, ssh, upHost } from "./harness";
+import { allowHostToHostTraffic, apply, configFor, downHost, hostTestsSkipReason, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const HOSTS = ["reg-upstream", "reg-cache", "reg-client"] as const;
-const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 
 describe("a pull-through registry cache", { skip: hostTestsSkipReason() }, () => {
     let upstream: SandboxHost;
     let cache: SandboxHost;
     let client: SandboxHost;
-    let forwardBefore = "0";
+    let stopForwarding: (() => void) | undefined;
 
     before(() => {
         [upstream, cache, client] = HOSTS.map((name) => upHost(name, "--no-disk")) as [SandboxHost, SandboxHost, SandboxHost];
-        // Host-to-host traffic goes through this machine, between our own namespaces only.
-        forwardBefore = readFileSync(IP_FORWARD, "utf8").trim();
-        writeFileSync(IP_FORWARD, "1");
+        stopForwarding = allowHostToHostTraffic();
     });
     after(() => {
-        writeFileSync(IP_FORWARD, forwardBefore);
+        stopForwarding?.();
         HOSTS.forEach(downHost);
     });
 

@@ -110,11 +110,11 @@ describe("the program's SSH checks (in-process SSH servers on loopback)", () => 
     it("refuses another key, naming the host and both fingerprints", async () => {
         await assert.rejects(
             verifyHostKeys({ host: "127.0.0.1", port: ports.ed, privateKey: client.privateKey, hostKey: ecdsa.pub }, limits),
-            (err: unknown) => {
-                // Only the pinned type is offered to the server, so a host holding an ed25519 key but not
-                // the pinned ecdsa one cannot even agree on an algorithm: refused all the same.
-                return err instanceof Error && /127\.0\.0\.1/.test(err.message);
-            },
+            // Only the pinned type is offered to the server, so a host holding an ed25519 key but not the
+            // pinned ecdsa one cannot even agree on an algorithm: refused all the same, and said so.
+            (err: unknown) =>
+                err instanceof HostKeyMismatchError &&
+                err.message.startsWith(`root@127.0.0.1:${ports.ed} offers no host key of the pinned type, but ${ecdsa.fingerprint} is pinned (hostKey)`),
         );
         const other = keyPair("other", "ed25519");
         await assert.rejects(
