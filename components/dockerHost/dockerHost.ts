@@ -89,13 +89,19 @@ export class DockerHost extends pulumi.ComponentResource {
         });
         const certificatesDigest = pulumi.unsecret(certificates.apply((c) => (c ? tlsDigest(c) : undefined)));
 
-        // 2. Drift: when asked, compare the host with what was last applied, warn per key, and hand the
-        //    apply step a repair token so `up` restores what was changed outside Pulumi.
+        // 2. Pinned host keys are checked before anything else talks to the host (a wrong one fails preview
+        //    and up with both fingerprints); an unpinned host is named once in the preview.
+        const hostKeysOk = this.connection.apply((c) => this.checkHostKeys(name, c));
+
+        // 3. Drift: when asked (and the host is who it should be), compare it with what was last applied,
+        //    warn per key, and hand the apply step a repair token so `up` restores what was changed outside.
         const repairToken = pulumi.unsecret(
-            pulumi.all([settings, this.connection]).apply(async ([s, c]) => (s.detectDrift ? this.checkDrift(name, s, c) : undefined)),
+            pulumi
+                .all([settings, this.connection, hostKeysOk])
+                .apply(async ([s, c, ok]) => (s.detectDrift && ok ? this.checkDrift(name, s, c) : undefined)),
         );
 
-        // 3. The plan: ordered steps, each a remote.Command parented here.
+        // 4. The plan: ordered steps, each a remote.Command parented here.
         const plan = pulumi
             .all([settings, repairToken, certificatesDigest])
             .apply(([s, token, digest]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, { repairToken: token, tlsDigest: digest }));
@@ -106,14 +112,8 @@ export class DockerHost extends pulumi.ComponentResource {
             "apply",
             ...(args.prune === undefined ? [] : (["prune"] as const)),
         ];
-        // Pinned host keys are checked before any step may run (a wrong one fails preview and up with both
-        // fingerprints); an unpinned host is named once in the preview.
-        const connection = pulumi.secret(
-            this.connection.apply(async (c) => {
-                await this.checkHostKeys(name, c);
-                return toCommandConnection(c);
-            }),
-        );
+        // No step starts before the host-key check has finished.
+        const connection = pulumi.secret(pulumi.all([this.connection, hostKeysOk]).apply(([c]) => toCommandConnection(c)));
         // Whatever makes the steps run on another machine or as another user replaces them (the old ones'
         // delete runs on the old machine first), under any command plugin: the upstream plugin updates in
         // place on a `connection` change, so that alone would leave the new host without the scripts.
@@ -161,7 +161,7 @@ export class DockerHost extends pulumi.ComponentResource {
             previous = cmd;
         }
 
-        // 4. Outputs.
+        // 5. Outputs.
         const result = commands.get("apply")!.stdout.apply(parseApplyResult);
         this.daemonJson = settings.apply((s) => renderDaemonJson(s));
         this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
@@ -193,8 +193,9 @@ export class DockerHost extends pulumi.ComponentResource {
         }
     }
 
-    /** Enforces pinned host keys before any step can run; names each unpinned hop once in a preview. */
-    private async checkHostKeys(name: string, connection: SshConnection): Promise<void> {
+    /** Enforces pinned host keys before any step can run; names each unpinned hop once in a preview.
+     *  False when a machine offered another key than the pinned one (the run then fails). */
+    private async checkHostKeys(name: string, connection: SshConnection): Promise<boolean> {
         const unpinned = [
             ...(connection.hostKey === undefined ? [`${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`] : []),
             ...(connection.bastion && connection.bastion.hostKey === undefined
@@ -208,26 +209,32 @@ export class DockerHost extends pulumi.ComponentResource {
                 this,
             );
         }
-        if (connection.hostKey === undefined && connection.bastion?.hostKey === undefined) return;
+        if (connection.hostKey === undefined && connection.bastion?.hostKey === undefined) return true;
         try {
             await verifyHostKeys(connection);
         } catch (err) {
-            if (err instanceof HostKeyMismatchError) return this.refuse(name, err);
+            if (err instanceof HostKeyMismatchError) {
+                this.refuse(name, err);
+                return false;
+            }
             // Unreachable: a preview says so; an up lets the steps fail with the plugin's own error (the
             // plugin enforces the same pins).
             const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
             if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: cannot reach ${where}: ${(err as Error).message}`, this);
         }
+        return true;
     }
 
     /**
-     * Fails the run on a wrong host key: an error on this component, no stack trace. It is raised apart from
-     * the Output chain (a rejected input would fan out into one error per dependent value and keep the
-     * program busy); the steps keep the pinned key, so the command plugin refuses the same machine at its
-     * handshake, before any command.
+     * Fails the run on a wrong host key: one error on this component, no stack trace, and the exit code the
+     * Node.js runtime itself uses after it has logged an error (32: the CLI then adds nothing). Not thrown:
+     * a rejected Output fans out into an error per dependent value, and an unhandled rejection kept the
+     * program churning (gigabytes, tens of seconds) before it exited. The steps keep the pinned key, so the
+     * command plugin refuses the same machine at its handshake, before any command.
      */
     private refuse(name: string, err: HostKeyMismatchError): void {
-        void Promise.reject(new pulumi.ResourceError(`DockerHost "${name}": ${err.message}`, this, true));
+        void pulumi.log.error(`DockerHost "${name}": ${err.message}`, this);
+        process.exitCode = 32;
     }
 
     /**

@@ -91,23 +91,7 @@ export function withSsh<T>(connection: SshConnection, use: (client: Client) => P
 function withHops<T>(hops: readonly Hop[], use: (client: Client) => Promise<T>, limits: SshLimits): Promise<T> {
     return bounded(limits, (clients, fail) => {
         const open = (index: number, sock?: NodeJS.ReadableStream): Promise<Client> =>
-            new Promise((resolve, reject) => {
-                const hop = hops[index]!;
-                const client = new Client();
-                clients.push(client);
-                let mismatch: Error | undefined;
-                client.on("error", (e) => reject(mismatch ?? hopError(hop, e)));
-                client.on("ready", () => resolve(client));
-                client.connect({
-                    host: hop.host,
-                    port: hop.port,
-                    username: hop.user,
-                    privateKey: hop.privateKey,
-                    readyTimeout: limits.connectTimeoutSeconds * 1000,
-                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
-                    ...verifying(hop, () => undefined, (e) => fail((mismatch = e))),
-                });
-            });
+            connectHop(clients, hops[index]!, { limits, fail, sock, login: true }).then(({ client }) => client);
         const chain = async (): Promise<T> => {
             let client = await open(0);
             for (let i = 1; i < hops.length; i++) {
@@ -129,22 +113,7 @@ function withHops<T>(hops: readonly Hop[], use: (client: Client) => Promise<T>, 
 export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<void> {
     const hops = hopsOf(connection);
     return bounded(limits, (clients, fail) => {
-        const handshake = (hop: Hop, sock?: NodeJS.ReadableStream) =>
-            new Promise<void>((resolve, reject) => {
-                const client = new Client();
-                clients.push(client);
-                let mismatch: Error | undefined;
-                client.on("handshake", () => resolve()); // the key was verified during the key exchange
-                client.on("error", (e) => reject(mismatch ?? hopError(hop, e)));
-                client.connect({
-                    host: hop.host,
-                    port: hop.port,
-                    username: hop.user,
-                    readyTimeout: limits.connectTimeoutSeconds * 1000,
-                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
-                    ...verifying(hop, () => undefined, (e) => fail((mismatch = e))),
-                });
-            });
+        const handshake = (hop: Hop, sock?: NodeJS.ReadableStream) => connectHop(clients, hop, { limits, fail, sock, login: false }).then(() => undefined);
         const target = hops[hops.length - 1]!;
         if (hops.length === 1) return handshake(target);
         return withHops([hops[0]!], async (jump) => handshake(target, await forward(jump, target)), limits).catch((e: Error) => {
@@ -159,23 +128,40 @@ export function scanHostKey(connection: SshConnection, limits: SshLimits = DEFAU
     const target = hops[hops.length - 1]!;
     return bounded(limits, (clients, fail) => {
         const scan = (sock?: NodeJS.ReadableStream) =>
-            new Promise<Buffer>((resolve, reject) => {
-                const client = new Client();
-                clients.push(client);
-                let offered: Buffer | undefined;
-                client.on("handshake", () => (offered ? resolve(offered) : reject(new Error(`${target.where}: no host key offered`))));
-                client.on("error", (e) => reject(hopError(target, e)));
-                client.connect({
-                    host: target.host,
-                    port: target.port,
-                    username: target.user,
-                    readyTimeout: limits.connectTimeoutSeconds * 1000,
-                    ...(sock ? { sock: sock as ConnectConfig["sock"] } : {}),
-                    ...verifying({ ...target, hostKey: undefined }, (key) => (offered = key), fail),
-                });
-            });
+            connectHop(clients, { ...target, hostKey: undefined }, { limits, fail, sock, login: false }).then(({ offered }) => offered);
         if (hops.length === 1) return scan();
         return withHops([hops[0]!], async (jump) => scan(await forward(jump, target)), limits);
+    });
+}
+
+/**
+ * Opens one hop (over `sock` when it is behind another): with `login`, resolves once authenticated; without,
+ * once the key exchange is done (the host key is verified by then; no login is attempted). Registers the
+ * client in `clients` so the caller ends it; a pinned-key mismatch goes to `fail` at once.
+ */
+function connectHop(
+    clients: Client[],
+    hop: Hop,
+    options: { limits: SshLimits; fail: (e: Error) => void; sock?: NodeJS.ReadableStream; login: boolean },
+): Promise<{ client: Client; offered: Buffer }> {
+    return new Promise((resolve, reject) => {
+        const client = new Client();
+        clients.push(client);
+        let mismatch: Error | undefined;
+        let offered: Buffer = Buffer.alloc(0);
+        const done = () => resolve({ client, offered });
+        client.on("error", (e) => reject(mismatch ?? hopError(hop, e)));
+        if (options.login) client.on("ready", done);
+        else client.on("handshake", done);
+        client.connect({
+            host: hop.host,
+            port: hop.port,
+            username: hop.user,
+            ...(options.login ? { privateKey: hop.privateKey } : {}),
+            readyTimeout: options.limits.connectTimeoutSeconds * 1000,
+            ...(options.sock ? { sock: options.sock as ConnectConfig["sock"] } : {}),
+            ...verifying(hop, (key) => (offered = key), (e) => options.fail((mismatch = e))),
+        });
     });
 }
 
