@@ -148,7 +148,8 @@ export class DockerHost extends pulumi.ComponentResource {
                     // Strictly ordered: scripts → gate → data-disk → tls → apply → prune. The upload waits for whatever the
                     // component waits for (e.g. the previous rollout batch).
                     dependsOn: [previous],
-                    // A data-root copy can take long; a hung SSH session must not hang `up` forever.
+                    // A data-root copy can take long; after this the engine stops waiting for a hung step (the
+                    // command plugin, upstream's as the stand-in, leaves the command itself running).
                     customTimeouts: { create: "30m", update: "30m", delete: "10m" },
                     // A new target (address, port, user, bastion: the triggers) replaces the steps.
                     // Create-then-delete would apply the new settings and then let the old resource's
