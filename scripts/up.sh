@@ -53,8 +53,8 @@ how_to_reach_the_sandbox_host() {
   key=$(sed -n 's/.*"privateKeyPath":"\([^"]*\)".*/\1/p' <<<"$info")
   log "the demo host dev-1 ($address) keeps running. Log in as root with:"
   log "  $PWD/sandbox/sandbox ssh dev-1"
-  log "  or: ssh -i $key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@$address"
-  log "      (it gets a new host key on every boot, hence no known_hosts entry)"
+  log "  or: ssh -i $key -o UserKnownHostsFile=$(dirname "$key")/known_hosts root@$address"
+  log "      (its host key is new with every boot; that known_hosts file holds the current one)"
   log "remove it with: $PWD/sandbox/sandbox down dev-1"
   log "  (powers it off and deletes it with its disk; the $stack stack's state in $PULUMI_BACKEND_URL then describes a"
   log "  host that is gone — no pulumi destroy needed: the next npm start boots a new dev-1 and forgets that state)"
