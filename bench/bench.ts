@@ -17,12 +17,19 @@ function pulumi(p: EngineProject, ...args: string[]): number {
     return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-function stackConfig(hosts: SandboxHost[], batchSize: number, daemon: object): string {
+/** The bench stack; host keys pinned, as an operator's stack should have them, unless `pin` is false. */
+function stackConfig(hosts: SandboxHost[], batchSize: number, daemon: object, pin = true): string {
     return stringify({
         config: {
             "docker-host:rollout": { batchSize },
             "docker-host:defaults": { daemon },
-            "docker-host:hosts": hosts.map((h) => ({ name: h.name, host: h.host, privateKeyPath: h.privateKeyPath, dataDisk: { device: "/dev/vdb" } })),
+            "docker-host:hosts": hosts.map((h) => ({
+                name: h.name,
+                host: h.host,
+                privateKeyPath: h.privateKeyPath,
+                ...(pin ? { hostKey: h.hostKey } : {}),
+                dataDisk: { device: "/dev/vdb" },
+            })),
         },
     });
 }
@@ -52,20 +59,25 @@ class Trivial extends pulumi.ComponentResource {
 for (let i = 0; i < n; i++) new Trivial("h" + i);
 `;
 
-function noopUp(hostCount: number): { docker: number; floor: number } {
+function noopUp(hostCount: number): { docker: number; unpinned: number; floor: number } {
     const hosts = Array.from({ length: hostCount }, (_, i) => upHost(`bench-${i + 1}`));
-    const p = engineProject(PROGRAM_FILES, { "Pulumi.bench.yaml": stackConfig(hosts, hostCount, {}) });
+    const p = engineProject(PROGRAM_FILES, { "Pulumi.bench.yaml": stackConfig(hosts, hostCount, {}, false) });
+    const noop = () => median(Array.from({ length: RUNS }, () => pulumi(p, "up", "--yes", "--skip-preview", "--expect-no-changes")));
     try {
         pulumi(p, "stack", "init", "--secrets-provider", "passphrase");
         pulumi(p, "up", "--yes", "--skip-preview");
-        const docker = median(Array.from({ length: RUNS }, () => pulumi(p, "up", "--yes", "--skip-preview", "--expect-no-changes")));
+        const unpinned = noop();
+        // Pinned: each run checks every host's key with a bare SSH handshake before any step.
+        writeFileSync(join(p.dir, "Pulumi.bench.yaml"), `${stackConfig(hosts, hostCount, {})}${/^encryptionsalt: .*$/m.exec(readFileSync(join(p.dir, "Pulumi.bench.yaml"), "utf8"))?.[0] ?? ""}\n`);
+        pulumi(p, "up", "--yes", "--skip-preview");
+        const docker = noop();
         const floorProject = engineProject([], { "Pulumi.yaml": "name: bench-floor\nruntime: nodejs\n", "index.ts": FLOOR_INDEX, "package.json": '{"name":"bench-floor","main":"index.ts"}', "tsconfig.json": readFileSync(join(REPO, "tsconfig.json"), "utf8").replace(/"include": \[[^\]]*\]/, '"include": ["index.ts"]') });
         try {
             pulumi(floorProject, "stack", "init", "--secrets-provider", "passphrase");
             pulumi(floorProject, "config", "set", "bench:hosts", String(hostCount));
             pulumi(floorProject, "up", "--yes", "--skip-preview");
             const floor = median(Array.from({ length: RUNS }, () => pulumi(floorProject, "up", "--yes", "--skip-preview", "--expect-no-changes")));
-            return { docker, floor };
+            return { docker, unpinned, floor };
         } finally {
             floorProject.remove();
         }
@@ -133,8 +145,8 @@ function main(): void {
     out(`| measurement | result |`);
     out(`|---|---|`);
     for (const n of [1, 3]) {
-        const { docker, floor } = noopUp(n);
-        out(`| no-op \`up\`, ${n} host(s) (median of ${RUNS}) | ${fmt(docker)} (engine floor, same resource count: ${fmt(floor)}) |`);
+        const { docker, unpinned, floor } = noopUp(n);
+        out(`| no-op \`up\`, ${n} host(s), keys pinned (median of ${RUNS}) | ${fmt(docker)} = ${(docker / floor).toFixed(2)}× the engine floor (same resource count: ${fmt(floor)}); without pins ${fmt(unpinned)} = ${(unpinned / floor).toFixed(2)}× |`);
     }
     out(`| cold \`up\`, 1 host | ${fmt(coldUp(1, 1))} |`);
     out(`| cold \`up\`, 3 hosts, batchSize 3 | ${fmt(coldUp(3, 3))} |`);
