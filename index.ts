@@ -46,7 +46,8 @@ if (cache) {
         address: cacheHost.config.connection.host,
         port: cache.port,
         upstreamUrl: cache.upstreamUrl,
-        sshOpts: cacheHost.privateKeyPath ? ["-i", cacheHost.privateKeyPath] : undefined,
+        image: cache.image,
+        deleteStorageOnDestroy: cache.deleteStorageOnDestroy,
     });
 }
 

@@ -4,7 +4,7 @@
 import { DockerHostConfig } from "./dockerHost/args";
 import { DaemonSettings } from "./dockerHost/daemonSettings";
 import { ConfigIssue, didYouMean, findConfigIssues } from "./dockerHost/validate";
-import { DEFAULT_CACHE_PORT, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings } from "./registryCache/registryCache";
+import { DEFAULT_CACHE_PORT, DEFAULT_REGISTRY_IMAGE, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings } from "./registryCache/registryCache";
 
 /** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
 export interface RawStackConfig {
@@ -31,6 +31,10 @@ export interface RegistryCacheEntry {
     readonly hostName: string;
     readonly port: number;
     readonly upstreamUrl: string;
+    /** The registry image to run. */
+    readonly image: string;
+    /** Delete the cached blobs' volume on destroy. */
+    readonly deleteStorageOnDestroy: boolean;
     /** The URL the other hosts use as their mirror. */
     readonly mirrorUrl: string;
 }
@@ -56,7 +60,7 @@ export class StackConfigError extends Error {
 const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "hostKey", "hostKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
-const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl"];
+const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl", "image", "deleteStorageOnDestroy"];
 
 type Entry = Record<string, unknown>;
 
@@ -134,11 +138,17 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
             add("docker-host:registryCache.port", `${JSON.stringify(cache.port)} is not a port. Fix: e.g. 5000.`);
         } else if (cache.upstreamUrl !== undefined && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\/?$/.test(String(cache.upstreamUrl))) {
             add("docker-host:registryCache.upstreamUrl", `${JSON.stringify(cache.upstreamUrl)} is not a registry URL. Fix: e.g. "https://registry-1.docker.io".`);
+        } else if (cache.image !== undefined && (typeof cache.image !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/.test(cache.image))) {
+            add("docker-host:registryCache.image", `${JSON.stringify(cache.image)} is not an image reference. Fix: e.g. "registry:2" or "mirror.example.com/library/registry:2".`);
+        } else if (cache.deleteStorageOnDestroy !== undefined && typeof cache.deleteStorageOnDestroy !== "boolean") {
+            add("docker-host:registryCache.deleteStorageOnDestroy", `${JSON.stringify(cache.deleteStorageOnDestroy)} is not true or false. Fix: true deletes the cached blobs on destroy; leave it out to keep them.`);
         } else {
             registryCache = {
                 hostName: cache.host as string,
                 port: (cache.port as number | undefined) ?? DEFAULT_CACHE_PORT,
                 upstreamUrl: (cache.upstreamUrl as string | undefined) ?? DEFAULT_UPSTREAM_URL,
+                image: (cache.image as string | undefined) ?? DEFAULT_REGISTRY_IMAGE,
+                deleteStorageOnDestroy: (cache.deleteStorageOnDestroy as boolean | undefined) ?? false,
                 mirrorUrl,
             };
         }

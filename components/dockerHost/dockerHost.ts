@@ -1,10 +1,6 @@
 // The DockerHost component: validated settings → ordered remote steps (scripts → gate → data-disk → tls →
 // apply → prune). Reads like a table of contents; each step's host logic lives in a script under scripts/
 // (run through run.sh), its plan in steps.ts, the SSH checks the program makes itself in ssh.ts.
-import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +8,8 @@ import { DockerHostArgs, DockerHostConfig, SshConnection, TlsCertificates } from
 import { effectiveDaemonSettings, renderDaemonJson } from "./daemonJson";
 import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
-import { knownHostsLine, parseHostKey } from "./hostKey";
+import { parseHostKey } from "./hostKey";
+import { opensshOptions } from "./opensshOptions";
 import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
 import { HostKeyMismatchError, verifyHostKeys } from "./ssh";
 import { planSteps, RemoteStep, StepName, tlsDigest, tlsParamLines } from "./steps";
@@ -240,16 +237,17 @@ export class DockerHost extends pulumi.ComponentResource {
 
     /**
      * A @pulumi/docker provider that talks to this host's dockerd over SSH (`ssh://user@host:port`), for
-     * stacks that manage containers on it. Created only when called: its plugin must be installed.
-     * The SSH key must be usable by the docker CLI's ssh (an agent, or `sshOpts: ["-i", path]`).
+     * stacks that manage containers on it. Created only when called: its plugin must be installed, and a
+     * user other than root must be in the host's docker group (`docker system dial-stdio` runs without sudo).
+     * The connection's key is handed to the docker CLI's ssh as a private file (0600, in a 0700 directory
+     * of the temp dir), its pinned host keys as a known_hosts file, its bastion as a ProxyCommand.
+     * @param sshOpts more ssh options, after those
      */
     public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
-        const target = pulumi.unsecret(this.connection.apply(({ host, port, user, hostKey }) => ({ host, port, user, hostKey })));
-        const dockerHostUrl = target.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`);
-        // With a pinned key, OpenSSH checks it against a known_hosts file of its own and never asks.
-        const allSshOpts = pulumi
-            .all([target, sshOpts ?? []])
-            .apply(([c, extra]) => [...(c.hostKey === undefined ? [] : pinnedHostSshOptions(c.host, c.port ?? 22, c.hostKey)), ...extra]);
+        const dockerHostUrl = pulumi.unsecret(this.connection.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`));
+        // The key, the pinned host keys (OpenSSH checks them strictly and never asks) and the bastion;
+        // only file paths leave this process, so the options need not be secret.
+        const allSshOpts = pulumi.unsecret(pulumi.all([this.connection, sshOpts ?? []]).apply(([c, extra]) => [...opensshOptions(c), ...extra]));
         return new docker.Provider(name, { host: dockerHostUrl, sshOpts: allSshOpts }, { parent: this, dependsOn: [this] });
     }
 }
@@ -294,28 +292,6 @@ function pinnedLine(hostKey: string | undefined): string | undefined {
 export function replacementTriggers(c: SshConnection): string[] {
     const endpoint = (e: { host: string; port?: number; user?: string }) => `${e.user ?? "root"}@${e.host}:${e.port ?? 22}`;
     return [endpoint(c), ...(c.bastion ? [`via ${endpoint(c.bastion)}`] : [])];
-}
-
-/**
- * ssh options that make OpenSSH (the docker provider's transport) accept only the pinned key: a
- * known_hosts file of this user's, named by its content (so the options, and the provider, stay the same
- * from run to run), in a directory only this user can write.
- */
-function pinnedHostSshOptions(host: string, port: number, hostKey: string): string[] {
-    const key = parseHostKey(hostKey);
-    if ("problem" in key) return [];
-    const content = knownHostsLine(host, port, key);
-    const dir = join(tmpdir(), `docker-host-${process.getuid?.() ?? "user"}`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) {
-        throw new pulumi.RunError(`${dir} is not a private directory of this user; remove it and run again.`);
-    }
-    const file = join(dir, `known_hosts-${createHash("sha256").update(content).digest("hex").slice(0, 16)}`);
-    const temp = `${file}.${process.pid}`;
-    writeFileSync(temp, content, { mode: 0o600 });
-    renameSync(temp, file);
-    return ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${file}`];
 }
 
 /** Validates, at construction, the parts of the args that hold no Outputs or Promises yet. */

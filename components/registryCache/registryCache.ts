@@ -1,7 +1,7 @@
 // A pull-through registry cache (the CNCF Distribution registry in proxy mode), run as a container on one
 // DockerHost through @pulumi/docker, for the other hosts of a stack to use as their registry mirror.
-// Needs the @pulumi/docker provider plugin (it cannot be built offline, so no stack here runs it; its
-// resource graph is tested under mocks and the caching itself with Debian's registry on sandbox hosts).
+// Needs the @pulumi/docker provider plugin (it cannot be built from the Go module proxy here: its graph is
+// tested under mocks, and through the engine when that plugin is installed: tests/engine/registryCache).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonSettings } from "../dockerHost/daemonSettings";
@@ -24,16 +24,22 @@ export interface RegistryCacheArgs {
     /** Upstream password or token; pass it as a secret.
      *  @default - anonymous */
     readonly upstreamPassword?: pulumi.Input<string>;
-    /** The registry image.
+    /** The registry image: the official one, or a copy in your own registry, or one already on the host
+     *  (it is pulled only when the host does not have it).
      *  @default "registry:2" */
     readonly image?: pulumi.Input<string>;
-    /** ssh options the docker provider passes to ssh (e.g. ["-i", keyPath]).
-     *  @default - the SSH agent */
+    /** Also delete the volume holding the cached blobs on `destroy` (or when the cache is removed).
+     *  @default false - the volume and its blobs stay on the host */
+    readonly deleteStorageOnDestroy?: boolean;
+    /** More ssh options for the docker provider's ssh (the host's key, pinned host keys and bastion are
+     *  passed already).
+     *  @default - none */
     readonly sshOpts?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export const DEFAULT_UPSTREAM_URL = "https://registry-1.docker.io";
 export const DEFAULT_CACHE_PORT = 5000;
+export const DEFAULT_REGISTRY_IMAGE = "registry:2";
 
 /** Distribution's configuration for proxy mode, as environment variables (its config-file overrides). */
 export function registryCacheEnvironment(upstreamUrl: string, username?: string, password?: string): string[] {
@@ -59,9 +65,13 @@ export class RegistryCache extends pulumi.ComponentResource {
         super("docker-host:index:RegistryCache", name, {}, opts);
         const port = pulumi.output(args.port ?? DEFAULT_CACHE_PORT);
         const provider = args.host.dockerProvider(`${name}-docker`, args.sshOpts);
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "registry:2", keepLocally: true }, { parent: this, provider });
-        // The cache's blobs survive container replacement.
-        const storage = new docker.Volume(`${name}-storage`, { name: `${name}-storage` }, { parent: this, provider });
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this, provider });
+        // The cache's blobs survive container replacement, and `destroy` unless asked otherwise.
+        const storage = new docker.Volume(
+            `${name}-storage`,
+            { name: `${name}-storage` },
+            { parent: this, provider, retainOnDelete: !args.deleteStorageOnDestroy },
+        );
         const envs = pulumi
             .all([args.upstreamUrl ?? DEFAULT_UPSTREAM_URL, args.upstreamUsername, args.upstreamPassword])
             .apply(([url, user, password]) => registryCacheEnvironment(url, user, password));

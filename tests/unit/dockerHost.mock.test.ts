@@ -167,17 +167,29 @@ describe("DockerHost (mocks)", () => {
         assert.deepEqual(inputsByName.get("web-5-apply")!.triggers, ["root@10.0.0.9:22"]); // the key is no trigger
     });
 
-    it("gives the docker provider's ssh a known_hosts file with just the pinned key", async () => {
-        const host = new DockerHost("web-6", { connection: { host: "127.0.0.1", port: 1, privateKey: KEY, hostKey: HOST_KEY } }, captured);
-        host.dockerProvider("web-6-docker", ["-i", "/keys/id"]);
+    it("gives the docker provider's ssh the key, a known_hosts file with just the pinned keys, and the bastion", async () => {
+        const connection = { host: "127.0.0.1", port: 1, privateKey: KEY, hostKey: HOST_KEY, bastion: { host: "10.0.0.1", port: 2222, user: "jump", hostKey: HOST_KEY } };
+        const host = new DockerHost("web-6", { connection }, captured);
+        host.dockerProvider("web-6-docker", ["-o", "ConnectTimeout=5"]);
         await value(host.facts);
         await new Promise((resolve) => setTimeout(resolve, 50));
-        const opts = JSON.parse(inputsByName.get("web-6-docker")!.sshOpts as string) as string[]; // provider config travels as JSON
-        assert.equal(opts.length, 6);
-        assert.deepEqual([opts[0], opts[1], opts[2], opts[4], opts[5]], ["-o", "StrictHostKeyChecking=yes", "-o", "-i", "/keys/id"]);
-        const file = opts[3]!.replace(/^UserKnownHostsFile=/, "");
-        assert.equal(readFileSync(file, "utf8"), `[127.0.0.1]:1 ${HOST_KEY}\n`);
-        assert.equal(statSync(file).mode & 0o077, 0);
+        const inputs = inputsByName.get("web-6-docker")!;
+        assert.equal(inputs.host, "ssh://root@127.0.0.1:1");
+        const opts = JSON.parse(inputs.sshOpts as string) as string[]; // provider config travels as JSON
+        const option = (name: string) => opts.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
+        const keyFile = opts[opts.indexOf("-i") + 1]!;
+        assert.equal(readFileSync(keyFile, "utf8"), KEY);
+        assert.equal(statSync(keyFile).mode & 0o077, 0);
+        const knownHosts = option("UserKnownHostsFile")!;
+        assert.equal(readFileSync(knownHosts, "utf8"), `[127.0.0.1]:1 ${HOST_KEY}\n[10.0.0.1]:2222 ${HOST_KEY}\n`);
+        assert.equal(option("StrictHostKeyChecking"), "yes");
+        assert.equal(option("BatchMode"), "yes");
+        assert.equal(
+            option("ProxyCommand"),
+            `ssh -i ${keyFile} -p 2222 -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${knownHosts} -W %h:%p jump@10.0.0.1`,
+        );
+        assert.deepEqual(opts.slice(-2), ["-o", "ConnectTimeout=5"]);
+        assert.equal(await pulumi.isSecret(registered.find((r) => r.name === "web-6-docker")!.props.sshOpts as pulumi.Output<unknown>), false);
     });
 
     it("refuses bad settings before any resource is registered", async () => {

@@ -92,10 +92,14 @@ describe("readStackConfig", () => {
             },
             readFile,
         );
-        assert.deepEqual(stack.registryCache, { hostName: "cache-1", port: 5000, upstreamUrl: "https://registry-1.docker.io", mirrorUrl: "http://10.0.0.20:5000" });
+        assert.deepEqual(stack.registryCache, { hostName: "cache-1", port: 5000, upstreamUrl: "https://registry-1.docker.io", image: "registry:2", deleteStorageOnDestroy: false, mirrorUrl: "http://10.0.0.20:5000" });
         assert.deepEqual(stack.hosts[1]!.config.daemon, { registryMirrors: ["http://10.0.0.20:5000", "https://mirror.example.com"], insecureRegistries: ["10.0.0.20:5000"] });
         assert.deepEqual(stack.hosts[0]!.config.daemon, { registryMirrors: ["https://mirror.example.com"] });
         assert.throws(() => readStackConfig({ privateKey: KEY, registryCache: { host: "nope" }, hosts: [{ name: "a", host: "h" }] }, readFile), /registryCache\.host: "nope" is not one of the stack's hosts/);
+        assert.throws(
+            () => readStackConfig({ privateKey: KEY, registryCache: { host: "a", image: "Registry 2" }, hosts: [{ name: "a", host: "h" }] }, readFile),
+            /docker-host:registryCache\.image: "Registry 2" is not an image reference\. Fix: e\.g\. "registry:2"/,
+        );
     });
 
     it("pins host keys inline or from a file, a host's own pin over the defaults', never both in one entry", () => {
