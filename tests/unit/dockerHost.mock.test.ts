@@ -135,6 +135,15 @@ describe("DockerHost (mocks)", () => {
         assert.deepEqual(envs, ["REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io", "REGISTRY_PROXY_USERNAME=me", "REGISTRY_PROXY_PASSWORD=hub-token", "REGISTRY_STORAGE_DELETE_ENABLED=true"]);
         assert.equal(await pulumi.isSecret(byName("cache").props.envs as pulumi.Output<unknown>), true);
         assert.deepEqual(container.volumes, [{ volumeName: "cache-storage", containerPath: "/var/lib/registry" }]);
+        assert.equal(container.restart, "always");
+        assert.equal(inputsByName.get("cache-image")?.name, "registry:2");
+        assert.equal(byName("cache-storage").opts.retainOnDelete, true); // destroy keeps the cached blobs
+
+        // Another image (a mirror's copy, or one already on the host), and the blobs deleted on destroy.
+        new RegistryCache("cache2", { host, address: "10.0.0.20", image: "mirror.example.com/library/registry:2.8", deleteStorageOnDestroy: true }, captured);
+        await value((byName("cache2").resource as pulumi.CustomResource).id);
+        assert.equal(inputsByName.get("cache2-image")?.name, "mirror.example.com/library/registry:2.8");
+        assert.equal(byName("cache2-storage").opts.retainOnDelete, false);
     });
 
     it("replaces the steps only when the target changes, pins the host key, streams stderr, sends no env", async () => {
