@@ -81,7 +81,7 @@ function main(): void {
     const set = (key: string, value: string, secret: boolean) => {
         const args = ["config", "set", "--stack", options.stack, "--path", `docker-host:hosts[${index}].tlsCertificates.${key}`, ...(secret ? ["--secret"] : [])];
         const res = spawnSync("pulumi", args, { input: value, encoding: "utf8", cwd: join(__dirname, "..") });
-        if (res.status !== 0) fail(`pulumi ${args.join(" ")} failed (is the engine on PATH? source scripts/pulumi-env.sh):\n${res.stderr}`);
+        if (res.status !== 0) fail(`pulumi ${args.join(" ")} failed (is the engine on PATH? source scripts/pulumi-env.sh ${options.stack}):\n${res.stderr}`);
     };
     set("caCertPem", ca.certPem, false);
     set("serverCertPem", server.certPem, false);
