@@ -21,8 +21,6 @@ export interface HostEntry {
     /** Resource name of the host (also its name in outputs). */
     readonly name: string;
     readonly config: DockerHostConfig;
-    /** The key file, when the key came from one (the docker provider's ssh needs a file). */
-    readonly privateKeyPath?: string;
 }
 
 /** docker-host:registryCache — a pull-through cache on one host of the stack, the mirror of all others. */
@@ -123,10 +121,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         });
         const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));
-        if (hostIssues.length === 0 && privateKey !== undefined) {
-            const keyPath = typeof merged.privateKeyPath === "string" ? { privateKeyPath: merged.privateKeyPath } : {};
-            hosts.push({ name, config: config as unknown as DockerHostConfig, ...keyPath });
-        }
+        if (hostIssues.length === 0 && privateKey !== undefined) hosts.push({ name, config: config as unknown as DockerHostConfig });
     });
 
     let registryCache: RegistryCacheEntry | undefined;
