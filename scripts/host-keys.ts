@@ -16,7 +16,7 @@ import { createInterface } from "node:readline/promises";
 import { isMap, parseDocument, YAMLMap } from "yaml";
 import { SshConnection } from "../components/dockerHost/args";
 import { fingerprintOf, parseHostKey } from "../components/dockerHost/hostKey";
-import { scanHostKey } from "../components/dockerHost/ssh";
+import { endpointOf, scanHostKey } from "../components/dockerHost/ssh";
 
 interface Options {
     readonly stack: string;
@@ -183,7 +183,6 @@ async function main(): Promise<void> {
         scanned.set(target.path.join("."), line);
         const parsedPin = target.pinned === undefined ? undefined : parseHostKey(target.pinned);
         const pinnedLine = parsedPin && !("problem" in parsedPin) ? parsedPin.line : undefined;
-        const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
         let status: string;
         if (pinnedLine === line) status = "unchanged";
         else if (target.pinned !== undefined && pinnedLine !== line) {
@@ -196,7 +195,7 @@ async function main(): Promise<void> {
             status = "new";
             writes.push({ path: target.path, line });
         }
-        process.stdout.write(`${target.label.padEnd(24)} ${where.padEnd(28)} ${type} ${fingerprintOf(offered)}  ${status}\n`);
+        process.stdout.write(`${target.label.padEnd(24)} ${endpointOf(connection).padEnd(28)} ${type} ${fingerprintOf(offered)}  ${status}\n`);
     }
 
     if (writes.length > 0 && !problems.some((p) => p.includes("--replace-changed") || p.includes("hostKeyPath"))) {

@@ -11,7 +11,7 @@ import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
 import { parseHostKey } from "./hostKey";
 import { opensshOptions } from "./opensshOptions";
 import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
-import { HostKeyMismatchError, verifyHostKeys } from "./ssh";
+import { endpointOf, HostKeyMismatchError, verifyHostKeys } from "./ssh";
 import { planSteps, RemoteStep, StepName, tlsDigest, tlsParamLines } from "./steps";
 import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
 
@@ -195,9 +195,9 @@ export class DockerHost extends pulumi.ComponentResource {
      *  False when a machine offered another key than the pinned one (the run then fails). */
     private async checkHostKeys(name: string, connection: SshConnection): Promise<boolean> {
         const unpinned = [
-            ...(connection.hostKey === undefined ? [`${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`] : []),
+            ...(connection.hostKey === undefined ? [endpointOf(connection)] : []),
             ...(connection.bastion && connection.bastion.hostKey === undefined
-                ? [`its bastion ${connection.bastion.user ?? "root"}@${connection.bastion.host}:${connection.bastion.port ?? 22}`]
+                ? [`its bastion ${endpointOf(connection.bastion)}`]
                 : []),
         ];
         if (pulumi.runtime.isDryRun() && unpinned.length > 0) {
@@ -217,8 +217,7 @@ export class DockerHost extends pulumi.ComponentResource {
             }
             // Unreachable: a preview says so; an up lets the steps fail with the plugin's own error (the
             // plugin enforces the same pins).
-            const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
-            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: cannot reach ${where}: ${(err as Error).message}`, this);
+            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: cannot reach ${endpointOf(connection)}: ${(err as Error).message}`, this);
         }
         return true;
     }
@@ -244,7 +243,7 @@ export class DockerHost extends pulumi.ComponentResource {
      * @param sshOpts more ssh options, after those
      */
     public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
-        const dockerHostUrl = pulumi.unsecret(this.connection.apply((c) => `ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`));
+        const dockerHostUrl = pulumi.unsecret(this.connection.apply((c) => `ssh://${endpointOf(c)}`));
         // The key, the pinned host keys (OpenSSH checks them strictly and never asks) and the bastion;
         // only file paths leave this process, so the options need not be secret.
         const allSshOpts = pulumi.unsecret(pulumi.all([this.connection, sshOpts ?? []]).apply(([c, extra]) => [...opensshOptions(c), ...extra]));
@@ -290,8 +289,7 @@ function pinnedLine(hostKey: string | undefined): string | undefined {
 
 /** What decides which machine, as which user, the steps run on: a change replaces every step. */
 export function replacementTriggers(c: SshConnection): string[] {
-    const endpoint = (e: { host: string; port?: number; user?: string }) => `${e.user ?? "root"}@${e.host}:${e.port ?? 22}`;
-    return [endpoint(c), ...(c.bastion ? [`via ${endpoint(c.bastion)}`] : [])];
+    return [endpointOf(c), ...(c.bastion ? [`via ${endpointOf(c.bastion)}`] : [])];
 }
 
 /** Validates, at construction, the parts of the args that hold no Outputs or Promises yet. */

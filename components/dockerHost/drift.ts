@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { Client } from "ssh2";
 import { SshConnection } from "./args";
-import { DEFAULT_SSH_LIMITS, HostKeyMismatchError, SshLimits, withSsh } from "./ssh";
+import { DEFAULT_SSH_LIMITS, endpointOf, HostKeyMismatchError, SshLimits, withSsh } from "./ssh";
 
 /** What the host has now, and what docker-host applied last ("" when absent). */
 export interface LiveState {
@@ -95,7 +95,6 @@ export function keyChanges(before: string, after: string): string[] {
 /** Reads the live state over SSH (through the bastion when there is one; pinned host keys enforced).
  *  Rejects with HostKeyMismatchError on a wrong host key, else with a clear reason. */
 export function readLiveState(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<LiveState> {
-    const where = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
     const probe = (client: Client) =>
         new Promise<LiveState>((resolve, reject) =>
             client.exec(READ_COMMAND, (err, stream) => {
@@ -113,6 +112,6 @@ export function readLiveState(connection: SshConnection, limits: SshLimits = DEF
             }),
         );
     return withSsh(connection, probe, limits).catch((e: Error) => {
-        throw e instanceof HostKeyMismatchError ? e : new Error(`cannot read the live state of ${where}: ${e.message}`);
+        throw e instanceof HostKeyMismatchError ? e : new Error(`cannot read the live state of ${endpointOf(connection)}: ${e.message}`);
     });
 }

@@ -21,6 +21,8 @@ export function opensshOptions(connection: SshConnection): string[] {
     const options = ["-i", privateFile("key", normalisedKey(connection.privateKey)), "-o", "BatchMode=yes", ...hostKeyOptions];
     if (!bastion) return options;
     const bastionKey = privateFile("key", normalisedKey(connection.bastion?.privateKey ?? connection.privateKey));
+    // ssh runs ProxyCommand through a shell: every word here is a validated host, user or number, or a
+    // path this function made.
     const jump = ["ssh", "-i", bastionKey, "-p", String(bastion.port), "-o", "BatchMode=yes", ...hostKeyOptions, "-W", "%h:%p", `${bastion.user}@${bastion.host}`];
     return [...options, "-o", `ProxyCommand=${jump.join(" ")}`];
 }

@@ -32,6 +32,11 @@ export class HostKeyMismatchError extends Error {
     }
 }
 
+/** "user@host:port" of an SSH endpoint, with the defaults filled in: how messages and triggers name it. */
+export function endpointOf(e: { readonly host: string; readonly port?: number; readonly user?: string }): string {
+    return `${e.user ?? "root"}@${e.host}:${e.port ?? 22}`;
+}
+
 /** One end of a hop: where, who, and the pinned key (if any). */
 interface Hop {
     readonly host: string;
@@ -55,7 +60,7 @@ function hopsOf(connection: SshConnection): Hop[] {
         user: h.user ?? "root",
         privateKey,
         ...(pinned(h.hostKey) ? { hostKey: pinned(h.hostKey)! } : {}),
-        where: `${role}${h.user ?? "root"}@${h.host}:${h.port ?? 22}`,
+        where: `${role}${endpointOf(h)}`,
     });
     const target = hop(connection, connection.privateKey, "");
     const bastion = connection.bastion;
