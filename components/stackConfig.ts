@@ -1,9 +1,11 @@
-// Reads a stack's configuration (Pulumi.<stack>.yaml: hosts, shared defaults, per-host overrides, rollout)
-// into typed, validated host entries. Pure apart from the injected file reader; every problem of every
-// host is reported at once, before any resource is created.
+// Reads a stack's configuration (Pulumi.<stack>.yaml: hosts, shared defaults, per-host overrides, rollout,
+// registry cache) into typed, validated host entries. Pure apart from the injected file reader; every
+// problem of every host is reported at once, before any resource is created.
+import { isIP } from "node:net";
+import { RunError } from "@pulumi/pulumi/errors";
 import { DockerHostConfig } from "./dockerHost/args";
 import { DaemonSettings } from "./dockerHost/daemonSettings";
-import { ConfigIssue, didYouMean, findConfigIssues } from "./dockerHost/validate";
+import { ConfigIssue, describeValue, didYouMean, findConfigIssues, isHostAddress, machineKey } from "./dockerHost/validate";
 import { DEFAULT_CACHE_PORT, DEFAULT_REGISTRY_IMAGE, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings } from "./registryCache/registryCache";
 
 /** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
@@ -44,7 +46,9 @@ export interface StackConfig {
     readonly batchSize: number;
 }
 
-export class StackConfigError extends Error {
+/** The stack configuration was refused; `issues` lists every problem. A Pulumi RunError, so the program
+ *  ends with the list alone, without a stack trace. */
+export class StackConfigError extends RunError {
     constructor(readonly issues: readonly ConfigIssue[]) {
         super(
             `the stack configuration has ${issues.length} problem${issues.length === 1 ? "" : "s"}; nothing was changed on any host:\n` +
@@ -55,7 +59,7 @@ export class StackConfigError extends Error {
 }
 
 // Keys a host entry (and, minus name/host, the defaults) may carry.
-const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "hostKey", "hostKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
+const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "hostKey", "hostKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "lockTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
 const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
 const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl", "image", "deleteStorageOnDestroy"];
@@ -74,23 +78,25 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     const rollout = asEntry(raw.rollout ?? {}, "docker-host:rollout", ROLLOUT_KEYS, add);
     const batchSize = rollout?.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || (batchSize as number) < 1) {
-        add("docker-host:rollout.batchSize", `${JSON.stringify(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
+        add("docker-host:rollout.batchSize", `${describeValue(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
     }
     const cache = raw.registryCache === undefined ? undefined : asEntry(raw.registryCache, "docker-host:registryCache", REGISTRY_CACHE_KEYS, add);
     if (!Array.isArray(raw.hosts) || raw.hosts.length === 0) {
         add("docker-host:hosts", "lists no hosts. Fix: add at least one entry with a name and a host address.");
         throw new StackConfigError(issues);
     }
+    const registryCache = cache && readRegistryCache(cache, raw.hosts, defaults, add);
 
     const hosts: HostEntry[] = [];
     const seen = new Set<string>();
+    const machines = new Map<string, string>();
     raw.hosts.forEach((rawHost, index) => {
         const where = `docker-host:hosts[${index}]`;
         const host = asEntry(rawHost, where, HOST_KEYS, add);
         if (!host) return;
         const name = host.name;
         if (typeof name !== "string" || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
-            add(`${where}.name`, `${JSON.stringify(name)} is not a host name. Fix: lower-case letters, digits and dashes, e.g. "web-1".`);
+            add(`${where}.name`, `${describeValue(name)} is not a host name. Fix: lower-case letters, digits and dashes, e.g. "web-1".`);
             return;
         }
         if (seen.has(name)) add(`${where}.name`, `"${name}" is listed twice. Fix: give every host its own name.`);
@@ -98,7 +104,14 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
 
         const merged: Entry = { ...withoutOverriddenPin(defaults ?? {}, host), ...host };
         merged.daemon = mergeDaemon(defaults?.daemon, host.daemon);
-        if (cache && cache.host !== name) merged.daemon = withMirror(merged.daemon as DaemonSettings | undefined, cacheMirrorUrl(cache, raw.hosts as unknown[]));
+        if (registryCache && registryCache.hostName !== name) merged.daemon = withMirror(merged.daemon, registryCache.mirrorUrl);
+        const machine = machineOf(merged);
+        const other = machine && machines.get(machine.key);
+        if (machine && other) {
+            add(`${where} (${name}).host`, `${machine.text} is the same machine as ${other}; two entries for one machine would change its Docker in turn and undo each other, whatever their users. Fix: keep one entry per machine (merge their settings), or correct the address or port.`);
+        } else if (machine) {
+            machines.set(machine.key, `${where} (${name}), ${machine.text}`);
+        }
         const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
         const hostKey = resolveHostKey(merged.hostKey, merged.hostKeyPath, readFile, where, add);
         const config = dropUndefined({
@@ -114,6 +127,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
             daemon: merged.daemon,
             allowInsecureTcp: merged.allowInsecureTcp,
             dockerReadyTimeoutSeconds: merged.dockerReadyTimeoutSeconds,
+            lockTimeoutSeconds: merged.lockTimeoutSeconds,
             prune: merged.prune,
             detectDrift: merged.detectDrift,
             tlsCertificates: merged.tlsCertificates,
@@ -124,58 +138,107 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         if (hostIssues.length === 0 && privateKey !== undefined) hosts.push({ name, config: config as unknown as DockerHostConfig });
     });
 
-    let registryCache: RegistryCacheEntry | undefined;
-    if (cache) {
-        const mirrorUrl = cacheMirrorUrl(cache, raw.hosts);
-        if (!mirrorUrl) {
-            add("docker-host:registryCache.host", `${JSON.stringify(cache.host)} is not one of the stack's hosts. Fix: name a host from docker-host:hosts.`);
-        } else if (cache.port !== undefined && (!Number.isInteger(cache.port) || (cache.port as number) < 1 || (cache.port as number) > 65535)) {
-            add("docker-host:registryCache.port", `${JSON.stringify(cache.port)} is not a port. Fix: e.g. 5000.`);
-        } else if (cache.upstreamUrl !== undefined && !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]+)?\/?$/.test(String(cache.upstreamUrl))) {
-            add("docker-host:registryCache.upstreamUrl", `${JSON.stringify(cache.upstreamUrl)} is not a registry URL. Fix: e.g. "https://registry-1.docker.io".`);
-        } else if (cache.image !== undefined && (typeof cache.image !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/.test(cache.image))) {
-            add("docker-host:registryCache.image", `${JSON.stringify(cache.image)} is not an image reference. Fix: e.g. "registry:2" or "mirror.example.com/library/registry:2".`);
-        } else if (cache.deleteStorageOnDestroy !== undefined && typeof cache.deleteStorageOnDestroy !== "boolean") {
-            add("docker-host:registryCache.deleteStorageOnDestroy", `${JSON.stringify(cache.deleteStorageOnDestroy)} is not true or false. Fix: true deletes the cached blobs on destroy; leave it out to keep them.`);
-        } else {
-            registryCache = {
-                hostName: cache.host as string,
-                port: (cache.port as number | undefined) ?? DEFAULT_CACHE_PORT,
-                upstreamUrl: (cache.upstreamUrl as string | undefined) ?? DEFAULT_UPSTREAM_URL,
-                image: (cache.image as string | undefined) ?? DEFAULT_REGISTRY_IMAGE,
-                deleteStorageOnDestroy: (cache.deleteStorageOnDestroy as boolean | undefined) ?? false,
-                mirrorUrl,
-            };
-        }
-    }
-
     if (issues.length > 0) throw new StackConfigError(issues);
     return { hosts, batchSize: batchSize as number, ...(registryCache ? { registryCache } : {}) };
 }
 
-/** http://<cache host address>:<port>, or undefined when the named host is not in the stack. */
-function cacheMirrorUrl(cache: Entry, hosts: unknown[]): string | undefined {
-    const host = hosts.find((h) => (h as Entry | undefined)?.name === cache.host) as Entry | undefined;
-    if (!host || typeof host.host !== "string") return undefined;
-    const address = host.host.includes(":") ? `[${host.host}]` : host.host;
-    return `http://${address}:${(cache.port as number | undefined) ?? DEFAULT_CACHE_PORT}`;
+/** The machine an entry reaches (see machineKey) and how to name it, when its address and port are valid. */
+function machineOf(entry: Entry): { readonly key: string; readonly text: string } | undefined {
+    const { host, port, bastion } = entry;
+    const validHop = (h: unknown, p: unknown) => typeof h === "string" && isHostAddress(h) && (p === undefined || isPort(p));
+    if (!validHop(host, port)) return undefined;
+    const via = isEntry(bastion) && validHop(bastion.host, bastion.port) ? { host: bastion.host as string, port: bastion.port as number | undefined } : undefined;
+    if (bastion !== undefined && !via) return undefined; // the validator reports the bastion
+    const text = `${JSON.stringify(host)} port ${(port as number | undefined) ?? 22}${via ? ` via ${JSON.stringify(via.host)} port ${via.port ?? 22}` : ""}`;
+    return { key: machineKey({ host: host as string, port: port as number | undefined, bastion: via }), text };
 }
 
-/** Adds the cache as the first mirror (and, being http, an insecure registry), keeping the host's own. */
-function withMirror(daemon: DaemonSettings | undefined, mirrorUrl: string | undefined): DaemonSettings | undefined {
-    if (!mirrorUrl) return daemon;
-    const mirror = mirrorDaemonSettings(mirrorUrl);
-    const union = (a: readonly string[] | undefined, b: readonly string[] | undefined) => [...new Set([...(b ?? []), ...(a ?? [])])];
+function isPort(value: unknown): value is number {
+    return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function isEntry(value: unknown): value is Entry {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * docker-host:registryCache, checked like every other key (all of its problems at once), with the mirror
+ * URL of the cache host; undefined when anything is wrong.
+ */
+function readRegistryCache(cache: Entry, hosts: readonly unknown[], defaults: Entry | undefined, add: (k: string, m: string) => void): RegistryCacheEntry | undefined {
+    const where = "docker-host:registryCache";
+    let ok = true;
+    const refuse = (key: string, message: string) => {
+        ok = false;
+        add(`${where}.${key}`, message);
+    };
+    const hostEntry = hosts.find((h): h is Entry => isEntry(h) && typeof cache.host === "string" && h.name === cache.host);
+    if (typeof cache.host !== "string") {
+        refuse("host", `expected the name of one of the stack's hosts, got ${describeValue(cache.host)}. Fix: name a host from docker-host:hosts, e.g. host: web-1.`);
+    } else if (!hostEntry) {
+        refuse("host", `${describeValue(cache.host)} is not one of the stack's hosts. Fix: name a host from docker-host:hosts.`);
+    }
+    const port = cache.port ?? DEFAULT_CACHE_PORT;
+    const sshPort = hostEntry?.port ?? defaults?.port ?? 22;
+    if (!isPort(port)) {
+        refuse("port", `${describeValue(cache.port)} is not a port. Fix: use a whole number from 1 to 65535, e.g. ${DEFAULT_CACHE_PORT}.`);
+    } else if (port === sshPort) {
+        refuse("port", `${port} is the SSH port of ${String(cache.host)}; the cache could not listen on it. Fix: use another port, e.g. ${DEFAULT_CACHE_PORT}.`);
+    }
+    const upstream = cache.upstreamUrl;
+    if (upstream !== undefined && (typeof upstream !== "string" || !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/.test(upstream) || !parsesAsUrl(upstream))) {
+        refuse("upstreamUrl", `${describeValue(upstream)} is not a registry URL. Fix: e.g. "https://registry-1.docker.io".`);
+    }
+    if (cache.image !== undefined && (typeof cache.image !== "string" || !/^[a-z0-9][a-z0-9._/:@-]*$/.test(cache.image))) {
+        refuse("image", `${describeValue(cache.image)} is not an image reference. Fix: e.g. "registry:2" or "mirror.example.com/library/registry:2".`);
+    }
+    if (cache.deleteStorageOnDestroy !== undefined && typeof cache.deleteStorageOnDestroy !== "boolean") {
+        refuse("deleteStorageOnDestroy", `${describeValue(cache.deleteStorageOnDestroy)} is not true or false. Fix: true deletes the cached blobs on destroy; leave it out to keep them.`);
+    }
+    // The cache host's own address problems are reported under its entry; here it only has to fit a URL.
+    const address = hostEntry?.host;
+    if (!ok || !hostEntry || typeof address !== "string" || !isHostAddress(address)) return undefined;
+    const mirrorUrl = `http://${isIP(address) === 6 ? `[${address}]` : address}:${port as number}`;
+    if (!parsesAsUrl(mirrorUrl)) {
+        refuse("host", `the address of ${String(cache.host)}, ${JSON.stringify(address)}, cannot be written in a mirror URL (${mirrorUrl}). Fix: give that host an IPv4 address or a DNS name.`);
+        return undefined;
+    }
     return {
-        ...daemon,
-        registryMirrors: union(daemon?.registryMirrors, mirror.registryMirrors),
-        insecureRegistries: union(daemon?.insecureRegistries, mirror.insecureRegistries),
+        hostName: cache.host as string,
+        port: port as number,
+        upstreamUrl: (upstream as string | undefined) ?? DEFAULT_UPSTREAM_URL,
+        image: (cache.image as string | undefined) ?? DEFAULT_REGISTRY_IMAGE,
+        deleteStorageOnDestroy: (cache.deleteStorageOnDestroy as boolean | undefined) ?? false,
+        mirrorUrl,
+    };
+}
+
+function parsesAsUrl(text: string): boolean {
+    try {
+        new URL(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Adds the cache as the first mirror (and, being http, an insecure registry), keeping the host's own.
+ *  Values of the wrong type are left alone, for the validator to report. */
+function withMirror(daemon: unknown, mirrorUrl: string): unknown {
+    if (daemon !== undefined && !isEntry(daemon)) return daemon;
+    const settings = (daemon ?? {}) as DaemonSettings;
+    const mirror = mirrorDaemonSettings(mirrorUrl);
+    const union = (own: unknown, first: readonly string[] | undefined) => (own === undefined || Array.isArray(own) ? [...new Set([...(first ?? []), ...((own as string[] | undefined) ?? [])])] : own);
+    return {
+        ...settings,
+        registryMirrors: union(settings.registryMirrors, mirror.registryMirrors),
+        insecureRegistries: union(settings.insecureRegistries, mirror.insecureRegistries),
     };
 }
 
 function asEntry(value: unknown, where: string, allowed: readonly string[], add: (k: string, m: string) => void): Entry | undefined {
     if (!value || typeof value !== "object" || Array.isArray(value)) {
-        add(where, `expected a mapping, got ${Array.isArray(value) ? "a list" : JSON.stringify(value)}.`);
+        add(where, `expected a mapping, got ${describeValue(value)}. Fix: write it as key: value lines.`);
         return undefined;
     }
     for (const key of Object.keys(value)) {

@@ -3,6 +3,7 @@
 //
 // The table is the single source for the renderer, the validator's "did you mean", the activation
 // classifier and the README's configuration reference (tests/unit/readme.test.ts keeps them equal).
+// Docker's own list of daemon.json keys, with their types and Engine versions, is in daemonKeys.ts.
 
 /** Storage drivers the gate can require. overlay2 is the only one most operators should use. */
 export const STORAGE_DRIVERS = [
@@ -130,8 +131,9 @@ export interface DaemonSettings {
     /** Debug logging ("debug").
      *  @default - unset (false) */
     readonly debug?: boolean;
-    /** Any other documented daemon.json key, verbatim (kebab-case key → JSON value). Keys are checked
-     *  against Docker's documented list; a key that has a typed setting above must be set there.
+    /** Any other documented daemon.json key, verbatim (kebab-case key → JSON value). Keys and the JSON
+     *  types of their values are checked against Docker's reference (daemonKeys.ts); a key that has a
+     *  typed setting above must be set there; a key newer than the host's Engine is refused by the gate.
      *  @default - none */
     readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -218,26 +220,4 @@ export const SETTINGS: readonly SettingSpec[] = [
     { setting: "tlsKeyPath", daemonKey: "tlskey", defaultText: "-", summary: "server key path on the host" },
     { setting: "debug", daemonKey: "debug", defaultText: "-", summary: "debug logging" },
     { setting: "extra", daemonKey: "(any documented key)", defaultText: "-", summary: "other documented daemon.json keys, verbatim" },
-];
-
-/**
- * Top-level daemon.json keys Docker documents for Linux (dockerd reference, "Daemon configuration file").
- * `extra` accepts these; anything else is refused with the nearest documented key as a hint, because an
- * unknown key stops dockerd from starting.
- */
-export const DOCUMENTED_DAEMON_KEYS: readonly string[] = [
-    "allow-nondistributable-artifacts", "api-cors-header", "authorization-plugins", "bip", "bip6", "bridge",
-    "builder", "cdi-spec-dirs", "cgroup-parent", "containerd", "containerd-namespace",
-    "containerd-plugins-namespace", "cpu-rt-period", "cpu-rt-runtime", "cri-containerd", "data-root", "debug",
-    "default-address-pools", "default-cgroupns-mode", "default-gateway", "default-gateway-v6",
-    "default-ipc-mode", "default-network-opts", "default-runtime", "default-shm-size", "default-ulimits",
-    "dns", "dns-opts", "dns-search", "exec-opts", "exec-root", "experimental", "features", "fixed-cidr",
-    "fixed-cidr-v6", "group", "host-gateway-ip", "hosts", "icc", "init", "init-path", "insecure-registries",
-    "ip", "ip-forward", "ip-masq", "ip6tables", "iptables", "ipv6", "labels", "live-restore", "log-driver",
-    "log-format", "log-level", "log-opts", "max-concurrent-downloads", "max-concurrent-uploads",
-    "max-download-attempts", "metrics-addr", "mtu", "no-new-privileges", "node-generic-resources",
-    "oom-score-adjust", "pidfile", "proxies", "raw-logs", "registry-mirrors", "runtimes", "seccomp-profile",
-    "selinux-enabled", "shutdown-timeout", "storage-driver", "storage-opts", "swarm-default-advertise-addr",
-    "tls", "tlscacert", "tlscert", "tlskey", "tlsverify", "userland-proxy", "userland-proxy-path",
-    "userns-remap",
 ];

@@ -1,5 +1,7 @@
+// The DockerHost component's public surface: args, settings, Docker's daemon.json keys, validation, plan.
 export * from "./args";
 export * from "./daemonSettings";
+export * from "./daemonKeys";
 export { renderDaemonJson, effectiveDaemonSettings, restartClassDigest, changedDaemonKeys } from "./daemonJson";
 export { DockerHostConfigError, findConfigIssues, validateDockerHostConfig } from "./validate";
 export type { ConfigIssue } from "./validate";

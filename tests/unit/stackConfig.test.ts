@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { RunError } from "@pulumi/pulumi/errors";
 import { parse } from "yaml";
 import { readStackConfig, StackConfigError } from "../../components/stackConfig";
 
@@ -100,6 +101,49 @@ describe("readStackConfig", () => {
             () => readStackConfig({ privateKey: KEY, registryCache: { host: "a", image: "Registry 2" }, hosts: [{ name: "a", host: "h" }] }, readFile),
             /docker-host:registryCache\.image: "Registry 2" is not an image reference\. Fix: e\.g\. "registry:2"/,
         );
+    });
+
+    it("is a Pulumi RunError, so the program prints the list alone (no stack trace, no colour codes)", () => {
+        assert.throws(
+            () => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h", port: NaN }] }, readFile),
+            (err: unknown) => {
+                assert.ok(err instanceof StackConfigError && RunError.isInstance(err));
+                assert.equal(err.message, "the stack configuration has 1 problem; nothing was changed on any host:\n  - docker-host:hosts[0] (a).connection.port: expected a number, got NaN. Fix: set it to a number.");
+                return true;
+            },
+        );
+    });
+
+    it("reports every problem of the registry cache at once, never a raw URL error", () => {
+        assert.throws(
+            () => readStackConfig({ privateKey: KEY, registryCache: { host: "a", port: "abc", image: "Registry 2" }, hosts: [{ name: "a", host: "h" }, { name: "b", host: "i" }] }, readFile),
+            (err: unknown) => {
+                assert.ok(err instanceof StackConfigError, String(err));
+                assert.deepEqual(err.issues.map((i) => i.key), ["docker-host:registryCache.port", "docker-host:registryCache.image"]);
+                return true;
+            },
+        );
+    });
+
+    it("writes an IPv6 cache host in brackets, in the mirror URL and the insecure registry", () => {
+        const stack = readStackConfig({ privateKey: KEY, registryCache: { host: "cache-1", port: 5001 }, hosts: [{ name: "cache-1", host: "fd00::20" }, { name: "web-1", host: "10.0.0.5" }] }, readFile);
+        assert.equal(stack.registryCache?.mirrorUrl, "http://[fd00::20]:5001");
+        assert.deepEqual(stack.hosts[1]!.config.daemon, { registryMirrors: ["http://[fd00::20]:5001"], insecureRegistries: ["[fd00::20]:5001"] });
+    });
+
+    it("refuses two entries for one machine, naming both; not the same address behind two bastions", () => {
+        assert.throws(
+            () => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "10.0.0.5" }, { name: "b", host: "10.0.0.5", port: 22, user: "deploy" }] }, readFile),
+            /docker-host:hosts\[1\] \(b\)\.host: "10\.0\.0\.5" port 22 is the same machine as docker-host:hosts\[0\] \(a\), "10\.0\.0\.5" port 22;/,
+        );
+        const behindBastions = readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "10.0.0.5", bastion: { host: "jump-a" } }, { name: "b", host: "10.0.0.5", bastion: { host: "jump-b" } }] }, readFile);
+        assert.equal(behindBastions.hosts.length, 2);
+    });
+
+    it("passes lockTimeoutSeconds from the defaults or the host to the config", () => {
+        const stack = readStackConfig({ privateKey: KEY, defaults: { lockTimeoutSeconds: 60 }, hosts: [{ name: "a", host: "h" }, { name: "b", host: "i", lockTimeoutSeconds: 0 }] }, readFile);
+        assert.deepEqual(stack.hosts.map((h) => h.config.lockTimeoutSeconds), [60, 0]);
+        assert.throws(() => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h", lockTimeoutSeconds: 86401 }] }, readFile), /lockTimeoutSeconds: 86401 is out of range\. Fix: use a whole number at most 86400\./);
     });
 
     it("pins host keys inline or from a file, a host's own pin over the defaults', never both in one entry", () => {

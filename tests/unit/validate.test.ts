@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { RunError } from "@pulumi/pulumi/errors";
 import { DockerHostConfigError, findConfigIssues, validateDockerHostConfig } from "../../components/dockerHost/validate";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -8,7 +9,7 @@ const host = (daemon: object, rest: object = {}) => ({ connection: { host: "10.0
 // Each bad input with the exact key and message an operator sees.
 const BAD_INPUTS: { name: string; config: unknown; key: string; message: string }[] = [
     { name: "bad size", config: host({ logMaxSize: "10x" }), key: "daemon.logMaxSize", message: '"10x" is not a size. Fix: use a whole number followed by k, m or g, e.g. "10m".' },
-    { name: "wrong type", config: host({ maxConcurrentDownloads: "3" }), key: "daemon.maxConcurrentDownloads", message: 'expected number, got "3". Fix: set it to a number.' },
+    { name: "wrong type", config: host({ maxConcurrentDownloads: "3" }), key: "daemon.maxConcurrentDownloads", message: 'expected a number, got "3". Fix: set it to a number.' },
     { name: "out of range", config: host({ maxConcurrentDownloads: 0 }), key: "daemon.maxConcurrentDownloads", message: "0 is out of range. Fix: use a whole number at least 1." },
     { name: "relative path", config: host({ dataRoot: "data/docker" }), key: "daemon.dataRoot", message: '"data/docker" is a relative path. Fix: use an absolute path such as "/data/docker".' },
     { name: "dot-dot path", config: host({ dataRoot: "/data/../etc" }), key: "daemon.dataRoot", message: '"/data/../etc" contains "." or ".." segments. Fix: write the path without them.' },
@@ -99,6 +100,8 @@ describe("validateDockerHostConfig", () => {
             () => validateDockerHostConfig("web-1", bad),
             (err: unknown) => {
                 assert.ok(err instanceof DockerHostConfigError);
+                // A RunError: Pulumi prints its message alone, without a stack trace.
+                assert.ok(RunError.isInstance(err));
                 assert.equal(err.issues.length, 2);
                 assert.equal(
                     err.message,

@@ -1,18 +1,71 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# gate.sh — refuse a host before anything changes on it: dockerd must be installed and running, the
-# kernel must support overlay, and Docker must already use the required storage driver (switching
-# drivers hides every existing image and container, so that is never done silently).
+# gate.sh — refuse a host before anything changes on it: dockerd must be installed and running, new enough
+# for every daemon.json key the plan will write (a dockerd refuses to start on a key it does not know, and
+# Debian 12's 20.10 has no --validate to say so beforehand), the kernel must support overlay, and Docker
+# must already use the required storage driver (switching drivers hides every existing image and
+# container, so that is never done silently). Read-only.
 #
 # stdin:  REQUIRED_STORAGE_DRIVER=overlay2
+#         ENGINE_REQUIREMENTS=allow-direct-routing@28.2.0 firewall-backend@29.0.0
+#           (daemon.json keys newer than Engine 20.10, each with the release that introduced it, one space
+#           apart; empty when there are none. daemonKeys.ts: formatEngineRequirements)
 # stdout: {"storageDriver":…,"backingFilesystem":…,"serverVersion":…}
 # exit:   0 the host may be configured; 1 refused (the reason on stderr).
 DH_STEP=gate
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# version_triple VERSION — "MAJOR MINOR PATCH" of a dockerd version: 20.10.24+dfsg1, 28.0.1, 24.0.7-0ubuntu4
+# (what follows the numbers is ignored, so a release candidate counts as its release). Fails for anything
+# else, e.g. a development build's "dev".
+version_triple() {
+  [[ $1 =~ ^v?([0-9]{1,9})\.([0-9]{1,9})(\.([0-9]{1,9}))? ]] || return 1
+  printf '%d %d %d\n' "$((10#${BASH_REMATCH[1]}))" "$((10#${BASH_REMATCH[2]}))" "$((10#${BASH_REMATCH[4]:-0}))"
+}
+
+# version_at_least HAVE WANT — true when version HAVE is WANT or newer (both readable by version_triple).
+version_at_least() {
+  local -a have want
+  local i
+  read -r -a have <<<"$(version_triple "$1")"
+  read -r -a want <<<"$(version_triple "$2")"
+  for i in 0 1 2; do
+    if ((have[i] != want[i])); then
+      ((have[i] > want[i]))
+      return
+    fi
+  done
+}
+
+# check_engine VERSION REQUIREMENTS — refuse, naming every key this dockerd is too old for, the release that
+# introduced each and the newest of them.
+check_engine() {
+  local version=$1 word key since missing='' count=0 newest=''
+  local -a words
+  read -r -a words <<<"$2"
+  ((${#words[@]} > 0)) || return 0
+  for word in "${words[@]}"; do
+    [[ $word =~ ^([a-z0-9][a-z0-9-]*)@([0-9]+\.[0-9]+\.[0-9]+)$ ]] \
+      || die "malformed ENGINE_REQUIREMENTS word '$word' (expected key@major.minor.patch); nothing was changed."
+    key=${BASH_REMATCH[1]} since=${BASH_REMATCH[2]}
+    version_triple "$version" >/dev/null \
+      || die "cannot tell which daemon.json keys Docker Engine '$version' knows (not a release version), and '$key' needs Engine $since or later; nothing was changed. Fix: run a released Docker Engine, or remove '$key' from daemon.extra."
+    if ! version_at_least "$version" "$since"; then
+      missing+="${missing:+, }'$key' (introduced in Engine $since)"
+      count=$((count + 1))
+      if [ -z "$newest" ] || version_at_least "$since" "$newest"; then newest=$since; fi
+    fi
+  done
+  if ((count == 1)); then
+    die "Docker Engine $version on this host does not know the daemon.json key $missing; dockerd refuses to start on a key it does not know, so nothing was changed. Fix: upgrade Docker Engine on this host to $newest or later, or remove the key from daemon.extra."
+  elif ((count > 1)); then
+    die "Docker Engine $version on this host does not know the daemon.json keys $missing; dockerd refuses to start on a key it does not know, so nothing was changed. Fix: upgrade Docker Engine on this host to $newest or later, or remove those keys from daemon.extra."
+  fi
+}
+
 main() {
-  read_params REQUIRED_STORAGE_DRIVER
+  read_params REQUIRED_STORAGE_DRIVER ENGINE_REQUIREMENTS
   local required=$P_REQUIRED_STORAGE_DRIVER driver root backing version
 
   have dockerd || die "dockerd is not installed. Fix: install Docker (Debian: apt-get install docker.io) and re-run."
@@ -24,9 +77,12 @@ main() {
   fi
   docker_up || die "dockerd is not answering (systemctl status docker). Fix: start Docker and make sure 'docker info' works as root, then re-run."
 
+  version=$(docker version --format '{{.Server.Version}}' 2>/dev/null) \
+    || die "dockerd answers 'docker info' but not 'docker version'. Fix: check 'docker version' as root, then re-run."
+  check_engine "$version" "$P_ENGINE_REQUIREMENTS"
+
   driver=$(docker_fact '{{.Driver}}')
   root=$(docker_fact '{{.DockerRootDir}}')
-  version=$(docker_fact '{{.ServerVersion}}')
   backing=$(findmnt -n -o FSTYPE --target "$root" 2>/dev/null || stat -f -c %T "$root" 2>/dev/null || echo unknown)
   if [ "$driver" != "$required" ]; then
     die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (its images must be re-pulled or exported and imported), or, if '$driver' is intended (btrfs, zfs or fuse-overlayfs), set daemon.storageDriver to it."
