@@ -2,24 +2,35 @@
 // (lists keep their order), 2-space indent, trailing newline. The host scripts rely on that shape
 // ("canonical": one top-level key per line that starts with exactly two spaces and a quote).
 import { createHash } from "node:crypto";
-import { DEFAULT_TLS_LISTEN_ADDRESS, DockerHostConfig, TLS_PATHS } from "./args";
+import { DEFAULT_TLS_LISTEN_ADDRESS, DockerHostConfig } from "./args";
 import { DAEMON_DEFAULTS, DaemonSettings, DEFAULT_MOUNT_POINT, RELOADABLE_DAEMON_KEYS } from "./daemonSettings";
+import { tlsDigest, tlsPaths } from "./tlsMaterial";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** The settings that will be applied: documented defaults under the user's own, data-root on the disk. */
-export function effectiveDaemonSettings(config: Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">): DaemonSettings {
+/** What of a configuration shapes daemon.json. */
+export type RenderedConfig = Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">;
+
+/**
+ * The settings that will be applied: documented defaults under the user's own, data-root on the disk.
+ * @param tlsVersion the version of the TLS material (its directory on the host); pass it when
+ *   `tlsCertificates` holds placeholders, as the component's do.
+ *   @default - tlsDigest(config.tlsCertificates)
+ */
+export function effectiveDaemonSettings(config: RenderedConfig, tlsVersion?: string): DaemonSettings {
     const user = config.daemon ?? {};
     const dataRoot =
         user.dataRoot ?? (config.dataDisk ? `${trimSlash(config.dataDisk.mountPoint ?? DEFAULT_MOUNT_POINT)}/docker` : undefined);
     const logsOnFiles = (user.logDriver ?? DAEMON_DEFAULTS.logDriver) === "json-file" || user.logDriver === "local";
-    // A TLS socket: client verification against the installed CA, next to the local socket.
-    const tls = config.tlsCertificates
+    // A TLS socket: client verification against the staged CA, next to the local socket. The paths name the
+    // material's version, so a rotation is a change of daemon.json (and the apply's rollback undoes it).
+    const paths = config.tlsCertificates ? tlsPaths(tlsVersion ?? tlsDigest(config.tlsCertificates)) : undefined;
+    const tls = paths
         ? {
               tlsVerify: true,
-              tlsCaCertPath: TLS_PATHS.caCert,
-              tlsCertPath: TLS_PATHS.serverCert,
-              tlsKeyPath: TLS_PATHS.serverKey,
+              tlsCaCertPath: paths.caCert,
+              tlsCertPath: paths.serverCert,
+              tlsKeyPath: paths.serverKey,
               hosts: [...new Set([...(user.hosts ?? ["unix:///var/run/docker.sock"]), `tcp://${config.tlsListenAddress ?? DEFAULT_TLS_LISTEN_ADDRESS}`])],
           }
         : {};
@@ -76,9 +87,9 @@ export function daemonJsonObject(s: DaemonSettings): Record<string, Json> {
     return sortKeys(defined) as Record<string, Json>;
 }
 
-/** The exact bytes written to /etc/docker/daemon.json. */
-export function renderDaemonJson(config: Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">): string {
-    return `${JSON.stringify(daemonJsonObject(effectiveDaemonSettings(config)), null, 2)}\n`;
+/** The exact bytes written to /etc/docker/daemon.json (`tlsVersion` as for effectiveDaemonSettings). */
+export function renderDaemonJson(config: RenderedConfig, tlsVersion?: string): string {
+    return `${JSON.stringify(daemonJsonObject(effectiveDaemonSettings(config, tlsVersion)), null, 2)}\n`;
 }
 
 /**

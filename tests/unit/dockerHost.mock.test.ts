@@ -5,6 +5,8 @@ import { readFileSync, statSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerHost, DockerHostConfigError, RegistryCache } from "../../components";
+import { tlsDigest } from "../../components/dockerHost/tlsMaterial";
+import { generateCa, issueServerCertificate } from "../../components/tls/certificates";
 
 interface Registered {
     type: string;
@@ -96,19 +98,28 @@ describe("DockerHost (mocks)", () => {
     });
 
     it("keeps the TLS key secret: the tls step's stdin is secret, and no PEM reaches a command or daemon.json", async () => {
-        const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
-        const certs = { caCertPem: pem("CERTIFICATE", "Q0FDQUNB"), serverCertPem: pem("CERTIFICATE", "U0VSVkVS"), serverKeyPem: pulumi.secret(pem("PRIVATE KEY", "S0VZS0VZS0VZ")) };
+        const ca = generateCa("mock CA");
+        const server = issueServerCertificate(ca, { ipAddresses: ["10.0.0.9"] });
+        const certs = { caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: pulumi.secret(server.keyPem) };
+        const version = tlsDigest({ caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem });
+        const keyLine = server.keyPem.split(/\r?\n/)[1]!;
         const host = new DockerHost("tls-1", { connection: { host: "10.0.0.9", privateKey: KEY }, tlsCertificates: certs }, captured);
         await value(host.facts);
         assert.deepEqual(registered.filter((r) => r.name.startsWith("tls-1-")).map((r) => r.name), ["tls-1-scripts", "tls-1-gate", "tls-1-tls", "tls-1-apply"]);
         const tls = registered.find((r) => r.name === "tls-1-tls")!;
         assert.equal(await pulumi.isSecret(tls.props.stdin as pulumi.Output<unknown>), true);
+        // The material's version (a digest of the real PEMs, not of the plan's placeholders) names the staged
+        // directory in the tls step's command and in daemon.json, which stays plain.
+        assert.match(inputsByName.get("tls-1-tls")!.create as string, new RegExp(` version=${version}( |$)`));
         const apply = inputsByName.get("tls-1-apply")!;
         assert.equal(await pulumi.isSecret(registered.find((r) => r.name === "tls-1-apply")!.props.stdin as pulumi.Output<unknown>), false);
-        assert.match(apply.create as string, / tls=[0-9a-f]{12}/);
-        assert.ok(!(apply.create as string).includes("S0VZ") && !(apply.stdin as string).includes("S0VZ"));
+        assert.doesNotMatch(apply.create as string, / tls=/);
+        assert.ok(!(apply.create as string).includes(keyLine) && !(apply.stdin as string).includes(keyLine));
         assert.deepEqual(JSON.parse(apply.stdin as string).hosts, ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]);
         assert.equal(JSON.parse(apply.stdin as string).tlsverify, true);
+        assert.equal(JSON.parse(apply.stdin as string).tlskey, `/etc/docker/tls/${version}/server-key.pem`);
+        assert.equal(await pulumi.isSecret(host.daemonJson), false);
+        assert.equal(await value(host.daemonJson), apply.stdin);
     });
 
     it("RegistryCache runs Distribution in proxy mode on its host through a docker provider over SSH", async () => {
