@@ -88,7 +88,8 @@ export const PRUNE_DEFAULTS = {
     volumes: false,
 } as const satisfies Required<PruneSchedule>;
 
-/** The PEMs a TLS-protected TCP socket needs (see components/tls for generating them). */
+/** The PEMs a TLS-protected TCP socket needs (see components/tls for generating them). Each set is staged
+ *  on the host in its own directory (tlsMaterial.ts: TLS_DIR, tlsPaths) and checked before it is used. */
 export interface TlsCertificates {
     /** CA certificate that signs the client certificates dockerd accepts (tlscacert). */
     readonly caCertPem: string;
@@ -97,13 +98,6 @@ export interface TlsCertificates {
     /** Server private key (tlskey). Keep it secret: it is copied to the host with mode 0600. */
     readonly serverKeyPem: string;
 }
-
-/** Where the TLS material lands on the host; daemon.json points at these paths. */
-export const TLS_PATHS = {
-    caCert: "/etc/docker/tls/ca.pem",
-    serverCert: "/etc/docker/tls/server-cert.pem",
-    serverKey: "/etc/docker/tls/server-key.pem",
-} as const;
 
 /** Default address of the TLS socket. */
 export const DEFAULT_TLS_LISTEN_ADDRESS = "0.0.0.0:2376";
@@ -122,6 +116,10 @@ export interface DockerHostConfig {
     /** How long to wait for dockerd to answer after a reload or restart before rolling back.
      *  @default 60 */
     readonly dockerReadyTimeoutSeconds?: number;
+    /** How long a step waits for another docker-host run on the same host (the host lock) before it fails,
+     *  naming that run. Whole seconds, 0–86400 (0: fail at once).
+     *  @default 600 */
+    readonly lockTimeoutSeconds?: number;
     /** Scheduled pruning; removing it removes the timer.
      *  @default - no scheduled pruning */
     readonly prune?: PruneSchedule;
@@ -156,6 +154,10 @@ export interface DockerHostArgs {
     /** Seconds to wait for dockerd after a reload or restart before rolling back.
      *  @default 60 */
     readonly dockerReadyTimeoutSeconds?: pulumi.Input<number>;
+    /** Seconds a step waits for another docker-host run on the same host (the host lock) before it fails;
+     *  0–86400 (0: fail at once).
+     *  @default 600 */
+    readonly lockTimeoutSeconds?: pulumi.Input<number>;
     /** Scheduled pruning (a systemd timer); removing it removes the timer.
      *  @default - no scheduled pruning */
     readonly prune?: pulumi.Input<Inputs<PruneSchedule>>;

@@ -10,9 +10,10 @@ import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
 import { parseHostKey } from "./hostKey";
 import { opensshOptions } from "./opensshOptions";
-import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "./remoteCommand";
+import { remoteUploadParent, SCRIPTS_DIR } from "./remoteCommand";
 import { endpointOf, HostKeyMismatchError, verifyHostKeys } from "./ssh";
-import { planSteps, RemoteStep, StepName, tlsDigest, tlsParamLines } from "./steps";
+import { ownerToken, planSteps, RemoteStep, StepName } from "./steps";
+import { tlsDigest, tlsMaterialIssues, tlsParamLines } from "./tlsMaterial";
 import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
 
 /** The settings part of a host's configuration (everything but the connection). */
@@ -62,6 +63,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 daemon: args.daemon,
                 allowInsecureTcp: args.allowInsecureTcp,
                 dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
+                lockTimeoutSeconds: args.lockTimeoutSeconds,
                 prune: args.prune,
                 detectDrift: args.detectDrift,
                 tlsListenAddress: args.tlsListenAddress,
@@ -77,10 +79,13 @@ export class DockerHost extends pulumi.ComponentResource {
             return c as SshConnection;
         });
 
-        // The TLS PEMs stay secret; the plan sees placeholders, the tls step gets the real ones on stdin.
+        // The TLS PEMs stay secret; the plan sees placeholders, the tls step gets the real ones on stdin, and
+        // their version (a digest, not secret) names the directory daemon.json points at. Material that would
+        // not serve (a key of another certificate, a foreign CA, expired) is refused before any step runs.
         const certificates = pulumi.output(args.tlsCertificates).apply((c) => {
             if (c === undefined) return undefined;
             const issues = findConfigIssues({ connection: PLACEHOLDER_CONNECTION, tlsCertificates: c });
+            if (issues.length === 0) issues.push(...tlsMaterialIssues(c as TlsCertificates));
             if (issues.length > 0) throw new DockerHostConfigError(name, issues);
             return c as TlsCertificates;
         });
@@ -98,10 +103,12 @@ export class DockerHost extends pulumi.ComponentResource {
                 .apply(async ([s, c, ok]) => (s.detectDrift && ok ? this.checkDrift(name, s, c) : undefined)),
         );
 
-        // 4. The plan: ordered steps, each a remote.Command parented here.
+        // 4. The plan: ordered steps, each a remote.Command parented here. The host lock names this owner
+        //    to another run that has to wait.
+        const owner = ownerToken(pulumi.getProject(), pulumi.getStack(), name);
         const plan = pulumi
             .all([settings, repairToken, certificatesDigest])
-            .apply(([s, token, digest]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, { repairToken: token, tlsDigest: digest }));
+            .apply(([s, token, digest]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, { repairToken: token, tlsDigest: digest, owner }));
         const stepNames: StepName[] = [
             "gate",
             ...(args.dataDisk === undefined ? [] : (["data-disk"] as const)),
@@ -116,10 +123,11 @@ export class DockerHost extends pulumi.ComponentResource {
         // place on a `connection` change, so that alone would leave the new host without the scripts.
         // A new key or key material alone is an in-place update: the steps run again and change nothing.
         const triggers = pulumi.unsecret(this.connection.apply(replacementTriggers));
-        // The step scripts, uploaded to ~/.docker-host/scripts; every step runs one of them.
+        // The step scripts, uploaded to ~/.docker-host/<digest>/scripts; every step installs them root-owned
+        // and verified (run.sh) and runs one of them.
         const scripts = new command.remote.CopyToRemote(
             `${name}-scripts`,
-            { connection, triggers, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: REMOTE_PARENT_DIR },
+            { connection, triggers, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: remoteUploadParent() },
             { parent: this, dependsOn: opts?.dependsOn },
         );
         let previous: pulumi.Resource = scripts;
@@ -145,9 +153,9 @@ export class DockerHost extends pulumi.ComponentResource {
                     // Strictly ordered: scripts → gate → data-disk → tls → apply → prune. The upload waits for whatever the
                     // component waits for (e.g. the previous rollout batch).
                     dependsOn: [previous],
-                    // A data-root copy can take long; after this the engine stops waiting for a hung step (the
-                    // command plugin, upstream's as the stand-in, leaves the command itself running).
-                    customTimeouts: { create: "30m", update: "30m", delete: "10m" },
+                    // No customTimeouts: a data-root copy takes as long as the data needs. The step runs on the
+                    // host as its own transaction (txn.sh), so even an engine that stops waiting, or a lost
+                    // session, never interrupts it halfway.
                     // A new target (address, port, user, bastion: the triggers) replaces the steps.
                     // Create-then-delete would apply the new settings and then let the old resource's
                     // delete restore the original daemon.json on that same machine; deleting first ends
@@ -161,7 +169,7 @@ export class DockerHost extends pulumi.ComponentResource {
 
         // 5. Outputs.
         const result = commands.get("apply")!.stdout.apply(parseApplyResult);
-        this.daemonJson = settings.apply((s) => renderDaemonJson(s));
+        this.daemonJson = pulumi.all([settings, certificatesDigest]).apply(([s, digest]) => renderDaemonJson(s, digest));
         this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
         this.lastAction = result.apply((r) => r.action);
         this.facts = result.apply((r) => r.facts);
@@ -301,6 +309,7 @@ function validateKnownNow(name: string, args: DockerHostArgs): void {
         daemon: known(args.daemon),
         allowInsecureTcp: known(args.allowInsecureTcp),
         dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
+        lockTimeoutSeconds: known(args.lockTimeoutSeconds),
         prune: known(args.prune),
         detectDrift: known(args.detectDrift),
         tlsCertificates: known(args.tlsCertificates),

@@ -1,6 +1,6 @@
 // Builds the command strings the remote steps run. Pure: the scripts are this repo's own files, uploaded
-// to `~/.docker-host/scripts` by a remote.CopyToRemote; the only arguments are fixed tokens (a digest,
-// numbers). User values travel on stdin, never on the command line.
+// to `~/.docker-host/<digest>/scripts` by a remote.CopyToRemote; the only arguments are fixed tokens (a
+// digest, numbers, a name). User values travel on stdin, never on the command line.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,25 +11,53 @@ export type StepScript = (typeof STEP_SCRIPTS)[number];
 
 /** The folder uploaded to every host. */
 export const SCRIPTS_DIR = join(__dirname, "scripts");
-/** Where the folder lands, relative to the SSH user's home (sshd starts commands there). */
+/** Parent of the per-version upload folders, relative to the SSH user's home (sshd starts commands there). */
 export const REMOTE_PARENT_DIR = ".docker-host";
-export const REMOTE_SCRIPTS_DIR = `${REMOTE_PARENT_DIR}/scripts`;
+/** Where run.sh installs each verified version, root-owned (keep equal to `lib=` in scripts/run.sh). */
+export const HOST_INSTALL_DIR = "/usr/local/lib/docker-host";
 
 const SAFE_ARG = /^[a-z-]+=[A-Za-z0-9.-]+$/;
 
-/** A digest of every uploaded script: a new script version changes each command, so Pulumi re-runs it. */
-export function scriptsDigest(): string {
-    const hash = createHash("sha256");
-    for (const file of readdirSync(SCRIPTS_DIR).sort()) {
-        hash.update(file).update("\0").update(readFileSync(join(SCRIPTS_DIR, file))).update("\0");
-    }
-    return hash.digest("hex").slice(0, 12);
+/** The files of the scripts folder, in the order both digests walk them (byte order, as the host's `LC_ALL=C`). */
+function scriptFiles(): string[] {
+    return readdirSync(SCRIPTS_DIR).sort();
 }
 
-/** The command a remote.Command runs for a step: run.sh picks root or `sudo -n` on the host. */
+/**
+ * sha256 over every script (name, NUL, bytes, NUL, in name order). run.sh recomputes it over its root-owned
+ * copy before any script runs as root, so a script changed after the upload is refused; a new version also
+ * changes every command, so Pulumi re-runs each step.
+ */
+export function scriptsDigest(): string {
+    const hash = createHash("sha256");
+    for (const file of scriptFiles()) {
+        hash.update(file).update("\0").update(readFileSync(join(SCRIPTS_DIR, file))).update("\0");
+    }
+    return hash.digest("hex");
+}
+
+/** The upload's remotePath: one folder per version, so stacks at different versions on one host never
+ *  overwrite each other's scripts. The scripts land in `<this>/scripts`. */
+export function remoteUploadParent(): string {
+    return `${REMOTE_PARENT_DIR}/${scriptsDigest()}`;
+}
+
+/**
+ * The command a remote.Command runs for a step. It copies run.sh out of the upload into a private temp file,
+ * checks that copy against run.sh's digest (fixed here, in the command) and runs only the checked copy;
+ * run.sh then installs and verifies the other scripts the same way (see scripts/run.sh).
+ * POSIX sh, single-quoted: it starts from whatever login shell the SSH user has.
+ */
 export function remoteCommand(step: StepScript, args: readonly string[] = []): string {
     for (const arg of args) {
         if (!SAFE_ARG.test(arg)) throw new Error(`remoteCommand: argument ${JSON.stringify(arg)} is not a fixed token`);
     }
-    return ["sh", `${REMOTE_SCRIPTS_DIR}/run.sh`, step, `v=${scriptsDigest()}`, ...args].join(" ");
+    const runSh = createHash("sha256").update(readFileSync(join(SCRIPTS_DIR, "run.sh"))).digest("hex");
+    const bootstrap = [
+        'u=$PWD/$0; r=$(mktemp) || exit 1',
+        `if cat "$u/run.sh" >"$r" 2>/dev/null && echo "${runSh}  $r" | sha256sum -c --status 2>/dev/null; then sh "$r" "$u" "$@"; s=$?`,
+        'else echo "docker-host: $u/run.sh on $(hostname) is missing or differs from the uploaded version; refusing to run it. Fix: upload it again (pulumi up --replace on the -scripts resource)." >&2; s=1; fi',
+        'rm -f "$r"; exit $s',
+    ].join("; ");
+    return ["sh", "-c", `'${bootstrap}'`, `${remoteUploadParent()}/scripts`, step, `v=${scriptsDigest()}`, ...args].join(" ");
 }

@@ -1,10 +1,11 @@
 // Pure plan: a validated configuration in, the ordered remote steps out. dockerHost.ts turns each step into
 // a remote.Command; tests/host runs the very same steps over ssh.
-import { createHash } from "node:crypto";
-import { DockerHostConfig, PRUNE_DEFAULTS, TlsCertificates } from "./args";
+import { DockerHostConfig, PRUNE_DEFAULTS } from "./args";
 import { renderDaemonJson, restartClassDigest, effectiveDaemonSettings } from "./daemonJson";
+import { engineRequirements, formatEngineRequirements } from "./daemonKeys";
 import { DEFAULT_MOUNT_POINT } from "./daemonSettings";
 import { remoteCommand } from "./remoteCommand";
+import { tlsDigest, tlsParamLines } from "./tlsMaterial";
 
 export type StepName = "gate" | "data-disk" | "tls" | "apply" | "prune";
 
@@ -31,36 +32,39 @@ export function paramLines(params: Readonly<Record<string, string>>): string {
         .join("");
 }
 
-/** The tls step's stdin: each PEM base64-encoded on its own KEY=VALUE line. Secret: it holds the key. */
-export function tlsParamLines(tls: TlsCertificates): string {
-    const b64 = (pem: string) => Buffer.from(pem, "utf8").toString("base64");
-    return paramLines({ CA_PEM_B64: b64(tls.caCertPem), CERT_PEM_B64: b64(tls.serverCertPem), KEY_PEM_B64: b64(tls.serverKeyPem) });
-}
-
-/** A digest of the TLS material, for the apply step's command: a rotation re-runs it (and restarts). */
-export function tlsDigest(tls: TlsCertificates): string {
-    return createHash("sha256").update(tlsParamLines(tls)).digest("hex").slice(0, 12);
-}
-
 /** Inputs of the plan that do not come from the configuration. */
 export interface PlanExtras {
     /** From a drift check: changes the apply step's command, so Pulumi runs it and it restores files
      *  changed outside Pulumi. */
     readonly repairToken?: string;
-    /** Overrides tlsDigest(config.tlsCertificates) (the component plans with placeholder PEMs). */
+    /** The TLS material's version (tlsDigest of the real PEMs): the tls step stages it, daemon.json points
+     *  at it. Overrides tlsDigest(config.tlsCertificates) (the component plans with placeholder PEMs). */
     readonly tlsDigest?: string;
+    /** Who runs the steps (see ownerToken), named by the host lock to a run that has to wait for them. */
+    readonly owner?: string;
+}
+
+/** `project.stack.resource` as a command token: characters other than [A-Za-z0-9.-] become "-". */
+export function ownerToken(...parts: readonly string[]): string {
+    return parts.join(".").replace(/[^A-Za-z0-9.-]/g, "-").slice(0, 120) || "unknown";
 }
 
 /** The ordered steps for one host. Call with a configuration that passed validateDockerHostConfig. */
 export function planSteps(config: DockerHostConfig, extras: PlanExtras = {}): RemoteStep[] {
-    const settings = effectiveDaemonSettings(config);
-    const daemonJson = renderDaemonJson(config);
+    const tlsVersion = config.tlsCertificates ? (extras.tlsDigest ?? tlsDigest(config.tlsCertificates)) : undefined;
+    const settings = effectiveDaemonSettings(config, tlsVersion);
+    const daemonJson = renderDaemonJson(config, tlsVersion);
     const timeout = `ready-timeout=${config.dockerReadyTimeoutSeconds ?? 60}`;
     const steps: RemoteStep[] = [
         {
             name: "gate",
             create: remoteCommand("gate"),
-            stdin: paramLines({ REQUIRED_STORAGE_DRIVER: settings.storageDriver ?? "overlay2" }),
+            // ENGINE_REQUIREMENTS: keys of this daemon.json that an Engine older than the named release
+            // refuses to start with; always sent (read_params requires it), empty when 20.10 knows them all.
+            stdin: paramLines({
+                REQUIRED_STORAGE_DRIVER: settings.storageDriver ?? "overlay2",
+                ENGINE_REQUIREMENTS: formatEngineRequirements(engineRequirements(settings)),
+            }),
         },
     ];
     if (config.dataDisk) {
@@ -75,21 +79,20 @@ export function planSteps(config: DockerHostConfig, extras: PlanExtras = {}): Re
             }),
         });
     }
-    if (config.tlsCertificates) {
+    if (config.tlsCertificates && tlsVersion) {
+        // Stages the material as its own version; the apply step's daemon.json switches to it.
         steps.push({
             name: "tls",
-            create: remoteCommand("tls"),
+            create: remoteCommand("tls", [`version=${tlsVersion}`]),
             delete: remoteCommand("tls-delete"),
             stdin: tlsParamLines(config.tlsCertificates),
         });
     }
-    const tls = config.tlsCertificates ? (extras.tlsDigest ?? tlsDigest(config.tlsCertificates)) : undefined;
     steps.push({
         name: "apply",
         create: remoteCommand("apply", [
             timeout,
             `restart-class=${restartClassDigest(daemonJson)}`,
-            ...(tls ? [`tls=${tls}`] : []),
             ...(extras.repairToken ? [`repair=${extras.repairToken}`] : []),
         ]),
         delete: remoteCommand("apply-delete", [timeout]),
@@ -110,5 +113,15 @@ export function planSteps(config: DockerHostConfig, extras: PlanExtras = {}): Re
             }),
         });
     }
-    return steps;
+    // Every step but the read-only gate changes the host: it runs as a transaction under the host lock
+    // (txn.sh), which takes these two tokens.
+    const owner = extras.owner ?? "unknown";
+    if (!/^[A-Za-z0-9.-]+$/.test(owner)) throw new Error(`planSteps: owner ${JSON.stringify(owner)} is not a token (use ownerToken)`);
+    const transaction = [`owner=${owner}`, `lock-wait=${config.lockTimeoutSeconds ?? 600}`];
+    const withTransaction = (command: string) => `${command} ${transaction.join(" ")}`;
+    return steps.map((step) =>
+        step.name === "gate"
+            ? step
+            : { ...step, create: withTransaction(step.create), ...(step.delete ? { delete: withTransaction(step.delete) } : {}) },
+    );
 }

@@ -49,7 +49,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
         // apply had verified Docker (its last act writes active-dropins.sha256). Both hosts share this
         // machine's clock.
         const firstVerified = Number(sh(hosts[0]!, "stat -c %.9Y /var/lib/docker-host/active-dropins.sha256"));
-        const secondStarted = Number(sh(hosts[1]!, "stat -c %.9Y .docker-host/scripts/run.sh"));
+        const secondStarted = Number(sh(hosts[1]!, "stat -c %.9Y .docker-host/*/scripts/run.sh"));
         assert.ok(secondStarted > firstVerified, `e2e-2 got its scripts at ${secondStarted}, before e2e-1 was verified at ${firstVerified}`);
     });
 
@@ -66,7 +66,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
         const preview = ok("preview", "--diff");
         assert.doesNotMatch(preview, /warning/i);
         assert.match(preview, /~ max-size: "10m" => "20m"/);
-        assert.match(preview, /~ create: "sh \.docker-host\/scripts\/run\.sh apply [^"]*restart-class=[0-9a-f]+" => "sh [^"]*restart-class=[0-9a-f]+"/);
+        assert.match(preview, /~ create: "sh -c .* apply v=[0-9a-f]{64} [^\n]*restart-class=[0-9a-f]+[^\n]*" => "sh -c .* apply v=[0-9a-f]{64} [^\n]*restart-class=[0-9a-f]+/);
         const before = hosts.map(dockerdIdentity);
         ok("up", "--yes", "--skip-preview");
         hosts.forEach((h, i) => {

@@ -2,13 +2,13 @@
 // the same command strings and stdin the DockerHost component hands to remote.Command, in the same
 // order (create in plan order, delete in reverse), so what passes here is what `pulumi up` runs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DockerHostConfig, SshConnection } from "../../components/dockerHost/args";
 import { parseApplyResult, ApplyResult } from "../../components/dockerHost/facts";
-import { REMOTE_PARENT_DIR, SCRIPTS_DIR } from "../../components/dockerHost/remoteCommand";
+import { remoteUploadParent, SCRIPTS_DIR } from "../../components/dockerHost/remoteCommand";
 import { planSteps, RemoteStep } from "../../components/dockerHost/steps";
 import { validateDockerHostConfig } from "../../components/dockerHost/validate";
 
@@ -67,6 +67,39 @@ export function ssh(host: SandboxHost, command: string, options: { user?: string
     return { status: res.status, stdout: res.stdout ?? "", stderr: res.stderr ?? "" };
 }
 
+/** A command started over SSH in the background: its stderr so far, and its end. */
+export interface AsyncRun {
+    readonly child: ChildProcess;
+    stderr(): string;
+    readonly done: Promise<Run>;
+}
+
+/** Like ssh(), but returns at once; the test can watch stderr, kill the session, or await the end. */
+export function sshAsync(host: SandboxHost, command: string, options: { user?: string; input?: string } = {}): AsyncRun {
+    const child = spawn("ssh", [...sshOptions(host), `${options.user ?? host.user}@${host.host}`, command], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin!.end(options.input ?? "");
+    const done = new Promise<Run>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+    return { child, stderr: () => stderr, done };
+}
+
+/** Resolves once `predicate` holds (polled every 50 ms); rejects after `timeoutMs`. */
+export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+/** Waits (bounded) until no docker-host transaction unit is running on the host. */
+export function waitForTransactions(host: SandboxHost): void {
+    sh(host, "for i in $(seq 1 600); do [ -z \"$(systemctl list-units --no-legend --state=active,activating,deactivating 'docker-host-txn-*')\" ] && exit 0; sleep 0.2; done; systemctl list-units 'docker-host-txn-*'; exit 1");
+}
+
 function sshOptions(host: SandboxHost): string[] {
     return [
         "-i", host.privateKeyPath,
@@ -101,13 +134,13 @@ export interface StepRun extends Run {
     readonly step: RemoteStep;
 }
 
-/** Uploads the step scripts to ~/.docker-host/scripts as `user`, like the component's CopyToRemote. */
+/** Uploads the step scripts to ~/.docker-host/<digest>/scripts as `user`, like the component's CopyToRemote. */
 export function uploadScripts(host: SandboxHost, user: string): void {
     const tar = spawnSync("tar", ["-C", join(SCRIPTS_DIR, ".."), "-c", "scripts"]);
     assert.equal(tar.status, 0);
     const res = spawnSync(
         "ssh",
-        [...sshOptions(host), `${user}@${host.host}`, `mkdir -p ${REMOTE_PARENT_DIR} && tar -x -C ${REMOTE_PARENT_DIR}`],
+        [...sshOptions(host), `${user}@${host.host}`, `mkdir -p ${remoteUploadParent()} && tar -x -C ${remoteUploadParent()}`],
         { input: tar.stdout },
     );
     assert.equal(res.status, 0, `uploading the scripts to ${host.name} failed: ${String(res.stderr)}`);

@@ -18,7 +18,7 @@ describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
         const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") };
         const { runs } = applySteps(host, configFor(host, { daemon: { debug: true } }, "guest"));
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
-        assert.match(runs[0]!.stderr, /^docker-host: user guest on \S+ cannot run sudo without a password\. Fix: grant it passwordless sudo \(NOPASSWD\) or connect as root\.$/m);
+        assert.match(runs[0]!.stderr, /^docker-host on \S+: user guest cannot run sudo without a password\. Fix: grant it passwordless sudo \(NOPASSWD\) or connect as root\.$/m);
         assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system") }, before);
     });
 

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DockerHostConfig } from "../../components/dockerHost/args";
 import { RELOADABLE_DAEMON_KEYS } from "../../components/dockerHost/daemonSettings";
-import { remoteCommand, scriptsDigest, STEP_SCRIPTS } from "../../components/dockerHost/remoteCommand";
+import { remoteCommand, remoteUploadParent, scriptsDigest, STEP_SCRIPTS } from "../../components/dockerHost/remoteCommand";
 import { paramLines, planSteps } from "../../components/dockerHost/steps";
 
 const SCRIPTS = join(__dirname, "../../components/dockerHost/scripts");
@@ -64,18 +65,43 @@ describe("planSteps", () => {
 
 describe("remoteCommand", () => {
     it("runs the uploaded step through run.sh, with the scripts' digest and fixed tokens only", () => {
-        assert.equal(remoteCommand("apply", ["ready-timeout=60"]), `sh .docker-host/scripts/run.sh apply v=${scriptsDigest()} ready-timeout=60`);
-        assert.match(scriptsDigest(), /^[0-9a-f]{12}$/);
+        const command = remoteCommand("apply", ["ready-timeout=60"]);
+        assert.match(command, /^sh -c '[^']+' /);
+        assert.ok(command.endsWith(` ${remoteUploadParent()}/scripts apply v=${scriptsDigest()} ready-timeout=60`), command);
+        assert.match(scriptsDigest(), /^[0-9a-f]{64}$/);
+        assert.equal(remoteUploadParent(), `.docker-host/${scriptsDigest()}`);
     });
 
     it("refuses arguments that are not fixed tokens", () => {
         assert.throws(() => remoteCommand("apply", ["ready-timeout=60; reboot"]), /not a fixed token/);
     });
 
+    it("refuses to run an uploaded run.sh that differs from the one the command was built for", () => {
+        const home = mkdtempSync(join(tmpdir(), "dh-home-"));
+        try {
+            const upload = join(home, remoteUploadParent(), "scripts");
+            mkdirSync(upload, { recursive: true });
+            cpSync(SCRIPTS, upload, { recursive: true });
+            writeFileSync(join(upload, "run.sh"), readFileSync(join(SCRIPTS, "run.sh"), "utf8").replace("set -eu", "set -eu; touch pwned"));
+            const res = spawnSync("/bin/sh", ["-c", remoteCommand("gate")], { cwd: home, encoding: "utf8" });
+            assert.equal(res.status, 1);
+            assert.match(res.stderr, /run\.sh on .* is missing or differs from the uploaded version; refusing to run it/);
+            assert.equal(existsSync(join(home, "pwned")), false);
+        } finally {
+            rmSync(home, { recursive: true, force: true });
+        }
+    });
+
     it("run.sh refuses an unknown step before running anything", () => {
-        const res = spawnSync("sh", [join(SCRIPTS, "run.sh"), "rm-rf"], { encoding: "utf8" });
+        const res = spawnSync("sh", [join(SCRIPTS, "run.sh"), "/nonexistent", "rm-rf", `v=${scriptsDigest()}`], { encoding: "utf8" });
         assert.equal(res.status, 2);
         assert.match(res.stderr, /unknown step 'rm-rf'/);
+    });
+
+    it("uploads only regular files without dot names (run.sh digests exactly what it installs)", () => {
+        for (const file of readdirSync(SCRIPTS, { withFileTypes: true })) {
+            assert.ok(file.isFile() && !file.name.startsWith("."), `scripts/${file.name}`);
+        }
     });
 });
 
@@ -93,7 +119,7 @@ describe("host scripts", () => {
             t.skip("shellcheck not installed");
             return;
         }
-        const res = spawnSync("shellcheck", ["-x", ...STEP_SCRIPTS.map((s) => `${s}.sh`), "lib.sh", "run.sh"], { cwd: SCRIPTS, encoding: "utf8" });
+        const res = spawnSync("shellcheck", ["-x", ...STEP_SCRIPTS.map((s) => `${s}.sh`), "lib.sh", "run.sh", "txn.sh"], { cwd: SCRIPTS, encoding: "utf8" });
         assert.equal(res.status, 0, res.stdout);
     });
 

@@ -2,67 +2,113 @@
 # shellcheck source-path=SCRIPTDIR
 # apply-delete.sh — `pulumi destroy` of the apply step: put back the daemon.json the host had before
 # docker-host first changed it (or none, if it had none), remove the docker-host listen drop-in, and
-# restart Docker. Data is never touched: no data-root is deleted and the data disk stays mounted.
+# restart Docker — on the host's original data root, brought up to date first: when docker-host moved
+# data-root, the data comes back with it (the same checks and copy as a move in apply.sh; refused, with
+# nothing changed, when the original root changed since or the data does not fit). Nothing is deleted:
+# the root Docker leaves stays as it is and the data disk stays mounted.
 #
+# One transaction under the host lock (txn.sh), journalled like apply.sh.
 # stdin:  nothing
 # args:   ready-timeout=SECONDS
-# stdout: {"restored":…,"facts":{…}}
-# exit:   0 Docker runs on the restored configuration; 1 it did not start on it — then docker-host's own
-#         configuration is put back and Docker started on it, and the backup is kept (journal on stderr).
+# stdout: {"restored":…,"migrated":…,"facts":{…}}
+# exit:   0 Docker runs on the restored configuration; 1 refused (nothing changed), or it did not start on
+#         it — then docker-host's own configuration is put back and Docker started on it, and the backup is
+#         kept (journal on stderr).
 DH_STEP=apply-delete
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-main() {
-  local arg timeout=60 restored start_ts keep journal
-  for arg in "$@"; do
-    case $arg in
-      ready-timeout=*) timeout=${arg#*=} ;;
-      *) die "unknown argument '$arg'" ;;
-    esac
-  done
-  [[ $timeout =~ ^[0-9]+$ ]] || die "ready-timeout must be a number of seconds"
-  start_ts=$(date '+%Y-%m-%d %H:%M:%S')
+# original_root — Docker's root before docker-host first touched the host: recorded then, or (hosts set up
+# by an earlier version) read from the original daemon.json.
+original_root() {
+  local root=""
+  if [ -s "$DH_BACKUP_DIR/data-root.orig" ]; then
+    root=$(cat "$DH_BACKUP_DIR/data-root.orig")
+  elif [ -e "$DH_BACKUP_DIR/daemon.json.orig" ]; then
+    root=$(tr -d '\n' <"$DH_BACKUP_DIR/daemon.json.orig" | sed -n 's/.*"data-root"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p')
+  fi
+  printf '%s\n' "${root:-$DH_DEFAULT_ROOT}"
+}
 
-  # What docker-host installed, kept until Docker runs on the restored files: if the host's original
-  # configuration no longer starts, these go back so Docker is not left down.
-  keep=$(mktemp -d "$DH_STATE_DIR/.delete.XXXXXX")
-  [ ! -e "$DH_DAEMON_JSON" ] || cp -p "$DH_DAEMON_JSON" "$keep/daemon.json"
-  [ ! -e "$DH_DROPIN_LISTEN" ] || cp -p "$DH_DROPIN_LISTEN" "$keep/10-docker-host.conf"
-
+restore_original_files() {
   if [ -e "$DH_BACKUP_DIR/daemon.json.orig" ]; then
     cp -p "$DH_BACKUP_DIR/daemon.json.orig" "$DH_DAEMON_JSON"
-    restored=original
+    RESTORED=original
   elif [ -e "$DH_BACKUP_DIR/daemon.json.orig-absent" ]; then
     rm -f "$DH_DAEMON_JSON"
-    restored=absent
+    RESTORED=absent
   else
     log "no backup of the original daemon.json; leaving $DH_DAEMON_JSON as it is"
-    restored=unchanged
+    RESTORED=unchanged
   fi
   rm -f "$DH_DROPIN_LISTEN"
   systemctl daemon-reload
-  systemctl reset-failed docker.service 2>/dev/null || true
-  systemctl restart docker.service || true
-  if ! wait_for_docker "$timeout"; then
-    journal=$(journal_tail "$start_ts")
-    [ ! -e "$keep/daemon.json" ] || cp -p "$keep/daemon.json" "$DH_DAEMON_JSON"
-    [ ! -e "$keep/10-docker-host.conf" ] || cp -p "$keep/10-docker-host.conf" "$DH_DROPIN_LISTEN"
-    rm -rf "$keep"
-    systemctl daemon-reload
-    systemctl reset-failed docker.service 2>/dev/null || true
-    systemctl restart docker.service || true
-    wait_for_docker "$timeout" \
-      || die "Docker did not start on the host's original configuration, nor again on docker-host's. Inspect 'journalctl -u docker'. dockerd said:
+}
+
+# put_back_ours REASON — the original configuration did not come up: docker-host's files go back, Docker
+# starts on them (and on the root it ran on), and the run fails with dockerd's words.
+put_back_ours() {
+  local reason=$1 journal from to
+  journal=$(journal_tail "$START_TS")
+  restore_previous_files
+  restart_docker || true
+  wait_for_docker "$READY_TIMEOUT" \
+    || die "$reason, and Docker did not start again on docker-host's configuration either. Inspect 'journalctl -u docker'. dockerd said:
 $journal"
-    die "Docker did not start on the host's original daemon.json, so docker-host's configuration was put back and Docker runs on it; the original is still in $DH_BACKUP_DIR. dockerd said:
+  to=$(journal_get to_root)
+  from=$(journal_get from_root)
+  if [ -n "$to" ] && [ "$(docker_fact '{{.DockerRootDir}}')" = "$from" ]; then root_left "$to"; fi
+  start_stopped_containers
+  journal_end
+  die "$reason, so docker-host's configuration was put back and Docker runs on it; the original is still in $DH_BACKUP_DIR. dockerd said:
 $journal"
+}
+
+main() {
+  local arg live_root orig_root move="" migrated=false
+  READY_TIMEOUT=60
+  RESTORED=unchanged
+  for arg in "$@"; do
+    case $arg in
+      ready-timeout=*) READY_TIMEOUT=${arg#*=} ;;
+      *) die "unknown argument '$arg'" ;;
+    esac
+  done
+  [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "ready-timeout must be a number of seconds"
+  mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR"
+
+  # Every check before the first change.
+  docker_up || die "dockerd is not answering, so docker-host cannot tell which root holds Docker's data; nothing was changed. Fix: start Docker ('systemctl start docker') and run destroy again."
+  live_root=$(docker_fact '{{.DockerRootDir}}')
+  orig_root=$(original_root)
+  require_safe_path data-root "$orig_root"
+  if [ "$orig_root" != "$live_root" ]; then
+    log "Docker runs on $live_root; the host's original root is $orig_root: its data goes back there"
+    move=$(plan_root_move "$live_root" "$orig_root") || exit 1
   fi
-  rm -rf "$keep"
+
+  backup_previous
+  journal_begin apply-delete
+  START_TS=$(date '+%Y-%m-%d %H:%M:%S')
+  if [ -n "$move" ]; then
+    move_root_stopped "$live_root" "$orig_root" "$move"
+    migrated=true
+  fi
+  journal_set files installed
+  restore_original_files
+  restart_docker || true
+  wait_for_docker "$READY_TIMEOUT" || put_back_ours "Docker did not start on the host's original daemon.json"
+  [ "$(docker_fact '{{.DockerRootDir}}')" = "$orig_root" ] \
+    || put_back_ours "Docker started on $(docker_fact '{{.DockerRootDir}}'), not on the original root $orig_root"
+  journal_set files verified
+  [ -z "$move" ] || roots_switched "$live_root" "$orig_root"
+  start_stopped_containers
+  journal_end
+
   rm -f "$DH_STATE_DIR/active-dropins.sha256" "$DH_STATE_DIR/applied-daemon.json" "$DH_STATE_DIR/applied-10-docker-host.conf" \
-    "$DH_BACKUP_DIR/daemon.json.orig" "$DH_BACKUP_DIR/daemon.json.orig-absent"
-  log "restored the host's original daemon.json ($restored); Docker root dir $(docker_fact '{{.DockerRootDir}}')"
-  printf '{"restored":"%s","facts":%s}\n' "$restored" "$(docker_facts_json)"
+    "$DH_BACKUP_DIR/daemon.json.orig" "$DH_BACKUP_DIR/daemon.json.orig-absent" "$DH_BACKUP_DIR/data-root.orig"
+  log "restored the host's original daemon.json ($RESTORED); Docker root dir $(docker_fact '{{.DockerRootDir}}')"
+  printf '{"restored":"%s","migrated":%s,"facts":%s}\n' "$RESTORED" "$migrated" "$(docker_facts_json)"
 }
 
 main "$@"

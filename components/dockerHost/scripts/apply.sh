@@ -3,9 +3,16 @@
 # apply.sh — install daemon.json and the docker.service drop-in, move data-root if it changes, and
 # activate the change with the least disruption; verify, and roll back on any failure.
 #
-# One script, one transaction: the data-root copy, the config switch and the restart happen while
-# dockerd is stopped, so nothing is written to the old root after the copy, and a failure anywhere
-# restores the previous daemon.json and drop-in and brings Docker back on its old root (never deleted).
+# One transaction (run detached, under the host lock, by txn.sh): every check comes before the first change
+# (daemon.json, storage driver, where data-root goes and whether it fits); the data-root copy, the config
+# switch and the restart happen while dockerd is stopped, so nothing is written to the old root after the
+# copy; a failure anywhere restores the previous daemon.json and drop-in and brings Docker back on its old
+# root (never deleted), and a copy this run started in an empty root is removed. The journal
+# (DH_JOURNAL) lets a killed transaction be finished or rolled back by recover_interrupted.
+#
+# Data roots: a move copies into an empty root; into a root Docker left earlier only when nothing changed
+# there since (then rsync brings it up to date: never a silent switch to older data); anything else is
+# refused. See plan_root_move in lib.sh.
 #
 # Activation: nothing when the files and active drop-ins already match (dockerd's PID stays); `reload`
 # (SIGHUP) when only keys dockerd reloads changed; `restart` otherwise (systemctl reset-failed first,
@@ -14,6 +21,7 @@
 # stdin:  the exact bytes of the new /etc/docker/daemon.json (canonical, from daemonJson.ts)
 # args:   ready-timeout=SECONDS  restart-class=DIGEST (informational: shown in previews)
 #         repair=DIGEST (present when a drift check found files changed outside Pulumi)
+#         tls=DIGEST (accepted from earlier versions; TLS paths are in daemon.json now)
 # stdout: {"action":…,"migrated":…,"dropIns":{…},"facts":{…}}
 # exit:   0 applied and verified; 1 refused, or failed and rolled back (the reason and journal on stderr).
 DH_STEP=apply
@@ -23,7 +31,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NEW_JSON=""
 NEW_DROPIN=""
 START_TS=""
-MIGRATE_STOPPED_IDS=()
 
 cleanup() { rm -f "$NEW_JSON" "$NEW_DROPIN"; }
 
@@ -51,9 +58,10 @@ DROPIN
 }
 
 # unit_inputs_digest LISTEN_DROPIN — one digest over what dockerd reads only at start besides daemon.json:
-# the drop-ins and the TLS files. A change to any of them needs a restart.
+# the drop-ins. A change to either needs a restart. (TLS material is versioned: a new version is a new
+# path in daemon.json.)
 unit_inputs_digest() {
-  sha_of "$1" "$DH_DROPIN_DISK" "$DH_TLS_DIR/ca.pem" "$DH_TLS_DIR/server-cert.pem" "$DH_TLS_DIR/server-key.pem"
+  sha_of "$1" "$DH_DROPIN_DISK"
 }
 
 # desired_dropins_digest — the digest as it will be after this apply.
@@ -62,18 +70,12 @@ desired_dropins_digest() {
 }
 
 first_touch_backup() {
-  # The host's own files before docker-host ever changed them; `destroy` restores these.
+  # The host's own files and data root before docker-host ever changed them; `destroy` restores these.
   mkdir -p "$DH_BACKUP_DIR"
   if [ ! -e "$DH_BACKUP_DIR/daemon.json.orig" ] && [ ! -e "$DH_BACKUP_DIR/daemon.json.orig-absent" ]; then
+    docker_fact '{{.DockerRootDir}}' >"$DH_BACKUP_DIR/data-root.orig"
     if [ -e "$DH_DAEMON_JSON" ]; then cp -p "$DH_DAEMON_JSON" "$DH_BACKUP_DIR/daemon.json.orig"; else touch "$DH_BACKUP_DIR/daemon.json.orig-absent"; fi
   fi
-}
-
-backup_previous() {
-  rm -f "$DH_BACKUP_DIR"/daemon.json.prev* "$DH_BACKUP_DIR"/10-docker-host.conf.prev*
-  if [ -e "$DH_DAEMON_JSON" ]; then cp -p "$DH_DAEMON_JSON" "$DH_BACKUP_DIR/daemon.json.prev"; else touch "$DH_BACKUP_DIR/daemon.json.prev-absent"; fi
-  if [ -e "$DH_DROPIN_LISTEN" ]; then cp -p "$DH_DROPIN_LISTEN" "$DH_BACKUP_DIR/10-docker-host.conf.prev"; else touch "$DH_BACKUP_DIR/10-docker-host.conf.prev-absent"; fi
-  cp -p "$DH_STATE_DIR/active-dropins.sha256" "$DH_BACKUP_DIR/active-dropins.sha256.prev" 2>/dev/null || true
 }
 
 install_new_files() {
@@ -87,27 +89,10 @@ install_new_files() {
   systemctl daemon-reload
 }
 
-restore_previous_files() {
-  if [ -e "$DH_BACKUP_DIR/daemon.json.prev" ]; then cp -p "$DH_BACKUP_DIR/daemon.json.prev" "$DH_DAEMON_JSON"; else rm -f "$DH_DAEMON_JSON"; fi
-  if [ -e "$DH_BACKUP_DIR/10-docker-host.conf.prev" ]; then cp -p "$DH_BACKUP_DIR/10-docker-host.conf.prev" "$DH_DROPIN_LISTEN"; else rm -f "$DH_DROPIN_LISTEN"; fi
-  systemctl daemon-reload
-}
-
-restart_docker() {
-  systemctl reset-failed docker.service 2>/dev/null || true
-  systemctl restart docker.service
-}
-
-start_stopped_containers() {
-  local id
-  for id in "${MIGRATE_STOPPED_IDS[@]}"; do
-    docker start "$id" >/dev/null 2>&1 || log "warning: could not start container $id again"
-  done
-}
-
-# rollback REASON — restore the previous files, bring Docker back, fail with dockerd's own words.
+# rollback REASON — restore the previous files, bring Docker back (on its old root: a completed copy
+# stays, known as a root Docker left), fail with dockerd's own words.
 rollback() {
-  local reason=$1 journal
+  local reason=$1 journal to
   journal=$(journal_tail "$START_TS")
   log "rolling back: $reason"
   restore_previous_files
@@ -116,29 +101,12 @@ rollback() {
     die "$reason. Rolling back to the previous configuration FAILED too: Docker is not answering. Inspect 'journalctl -u docker'. dockerd said:
 $journal"
   fi
+  to=$(journal_get to_root)
+  if [ -n "$to" ] && [ "$(docker_fact '{{.DockerRootDir}}')" != "$to" ]; then root_left "$to"; fi
   start_stopped_containers
+  journal_end
   die "$reason. The previous daemon.json and drop-in were restored and Docker is running again. dockerd said:
 $journal"
-}
-
-# migrate_data_root OLD NEW — copy OLD into NEW with owners, modes, ACLs, xattrs, hard links and sparse
-# files kept, then check that a dry run finds no difference. Docker must be stopped. NEW may be a mount
-# point (its lost+found is left alone). A marker file says "copy in progress", so an interrupted copy is
-# resumed next time instead of being taken for data. OLD is never modified or deleted.
-migrate_data_root() {
-  local old=$1 new=$2 diff
-  local -a options=(-aHAXS --numeric-ids --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER")
-  have rsync || die "rsync is needed to move data-root. Fix: apt-get install rsync."
-  mkdir -p "$new"
-  touch "$new/$DH_MIGRATING_MARKER"
-  log "copying $old to $new"
-  rsync "${options[@]}" "$old/" "$new/" || return 1
-  diff=$(rsync "${options[@]}" --dry-run --itemize-changes --delete "$old/" "$new/") || return 1
-  if [ -n "$diff" ]; then
-    log "the copy differs from the original: $(head -n 5 <<<"$diff")"
-    return 1
-  fi
-  rm -f "$new/$DH_MIGRATING_MARKER"
 }
 
 decide_action() {
@@ -146,7 +114,7 @@ decide_action() {
   if [ "$new_root" != "$live_root" ]; then echo restart; return; fi
   desired=$(desired_dropins_digest)
   # No record: nothing of docker-host's was ever active.
-  active=$(cat "$DH_STATE_DIR/active-dropins.sha256" 2>/dev/null || sha_of /nonexistent /nonexistent /nonexistent /nonexistent /nonexistent)
+  active=$(cat "$DH_STATE_DIR/active-dropins.sha256" 2>/dev/null || sha_of /nonexistent /nonexistent)
   installed=$(unit_inputs_digest "$DH_DROPIN_LISTEN")
   if cmp -s "$NEW_JSON" "$DH_DAEMON_JSON" && [ "$desired" = "$active" ] && [ "$desired" = "$installed" ]; then
     echo none
@@ -183,14 +151,14 @@ print_result() {
 }
 
 main() {
-  local arg digest="" action migrated=false new_root live_root required_driver live_driver old_pid new_pid
+  local arg digest="" action migrated=false move="" new_root live_root required_driver live_driver old_pid new_pid
   READY_TIMEOUT=60
   for arg in "$@"; do
     case $arg in
       ready-timeout=*) READY_TIMEOUT=${arg#*=} ;;
       restart-class=*) digest=${arg#*=} ;;
       repair=*) log "repairing drift (${arg#*=}): files were changed outside Pulumi" ;;
-      tls=*) ;; # digest of the TLS material: a rotation re-runs this step (and restarts dockerd)
+      tls=*) ;; # from earlier versions (TLS material is versioned in daemon.json now)
       *) die "unknown argument '$arg'" ;;
     esac
   done
@@ -217,10 +185,12 @@ main() {
   live_root=$(docker_fact '{{.DockerRootDir}}')
 
   if json_has_top_key hosts "$NEW_JSON"; then render_listen_dropin >"$NEW_DROPIN"; else : >"$NEW_DROPIN"; fi
-  first_touch_backup
-  action=$(decide_action "$new_root" "$live_root")
+  action=$(decide_action "$new_root" "$live_root") || exit 1
   log "action: $action (restart-class digest ${digest:-n/a}); data-root $live_root -> $new_root"
+  # Every check before the first change: where the data goes, and whether it fits there.
+  if [ "$new_root" != "$live_root" ]; then move=$(plan_root_move "$live_root" "$new_root") || exit 1; fi
 
+  first_touch_backup
   if [ "$action" = none ]; then
     record_applied
     print_result none false
@@ -228,40 +198,19 @@ main() {
   fi
 
   backup_previous
+  journal_begin apply
   START_TS=$(date '+%Y-%m-%d %H:%M:%S')
   old_pid=$(dockerd_pid)
-
-  if [ "$new_root" != "$live_root" ]; then
-    if ! dir_is_empty "$live_root" && { dir_is_empty "$new_root" || [ -e "$new_root/$DH_MIGRATING_MARKER" ]; }; then
-      mapfile -t MIGRATE_STOPPED_IDS < <(docker ps -q --no-trunc)
-      if ((${#MIGRATE_STOPPED_IDS[@]} > 0)); then
-        log "stopping ${#MIGRATE_STOPPED_IDS[@]} running container(s) for the copy; they are started again afterwards"
-        docker stop "${MIGRATE_STOPPED_IDS[@]}" >/dev/null
-      fi
-      systemctl stop docker.socket docker.service
-      if ! migrate_data_root "$live_root" "$new_root"; then
-        restart_docker || true
-        if ! wait_for_docker "$READY_TIMEOUT"; then
-          die "copying $live_root to $new_root failed, and Docker did not come back on $live_root (untouched). Inspect 'journalctl -u docker'. dockerd said:
-$(journal_tail "$START_TS")"
-        fi
-        start_stopped_containers
-        die "copying $live_root to $new_root failed; nothing was switched, Docker runs on $live_root as before, and $live_root is untouched."
-      fi
-      migrated=true
-    elif ! dir_is_empty "$new_root"; then
-      log "$new_root already holds data; using it as it is (nothing copied)"
-    fi
+  if [ -n "$move" ]; then
+    move_root_stopped "$live_root" "$new_root" "$move"
+    migrated=true
   fi
 
+  journal_set files installed
   install_new_files
   case $action in
     reload) systemctl reload docker.service || rollback "systemctl reload docker failed" ;;
-    restart)
-      systemctl reset-failed docker.service 2>/dev/null || true
-      systemctl start docker.socket 2>/dev/null || true
-      systemctl restart docker.service || rollback "docker.service did not start with the new configuration"
-      ;;
+    restart) restart_docker || rollback "docker.service did not start with the new configuration" ;;
   esac
   wait_for_docker "$READY_TIMEOUT" || rollback "dockerd did not answer within ${READY_TIMEOUT}s of the $action"
 
@@ -278,7 +227,10 @@ $(journal_tail "$START_TS")"
       rollback "dockerd refused to reload the new configuration"
     fi
   fi
+  journal_set files verified
+  [ -z "$move" ] || roots_switched "$live_root" "$new_root"
   start_stopped_containers
+  journal_end
 
   desired_dropins_digest >"$DH_STATE_DIR/active-dropins.sha256"
   record_applied

@@ -2,7 +2,8 @@
 # shellcheck source-path=SCRIPTDIR
 # disk.sh — prepare the dedicated data disk and mount it persistently.
 #
-# Never destroys data: a device is formatted only when it carries no signature at all (no filesystem,
+# Every check comes before the first change (a refused mount point leaves a blank disk blank), and it
+# never destroys data: a device is formatted only when it carries no signature at all (no filesystem,
 # no partition table, no RAID/LVM member); one that already has the requested filesystem is reused;
 # anything else is refused. xfs must have ftype=1 (overlay2 needs d_type), checked on reuse too.
 # The disk is mounted by a systemd .mount unit (fstab device entries are ignored in containers and
@@ -75,6 +76,17 @@ main() {
   have "mkfs.$fs" || die "mkfs.$fs is missing. Fix: apt-get install $([ "$fs" = xfs ] && echo xfsprogs || echo e2fsprogs)."
   [ -b "$device" ] || die "$device does not exist or is not a block device. Fix: check dataDisk.device (lsblk lists the host's disks)."
 
+  # Every check before the first change: the mount point is refused before a blank disk is formatted.
+  # Mounting over a non-empty directory would hide its files; refuse instead of shadowing data.
+  if ! findmnt -rn --mountpoint "$mount_point" >/dev/null 2>&1 && [ -d "$mount_point" ] \
+    && [ -n "$(ls -A "$mount_point")" ]; then
+    die "$mount_point is not a mount point but already holds files on the root filesystem; mounting the disk there would hide them. Fix: move them away or choose another dataDisk.mountPoint."
+  fi
+  source=$(findmnt -rn -o SOURCE --mountpoint "$mount_point" 2>/dev/null || true)
+  if [ -n "$source" ] && [ "$(readlink -f "$source")" != "$(readlink -f "$device")" ]; then
+    die "$mount_point already has $source mounted, not $device. Fix: choose another dataDisk.mountPoint or unmount it yourself."
+  fi
+
   current=$(blkid -p -o value -s TYPE "$device" 2>/dev/null || true)
   if [ -z "$current" ]; then
     format_blank_device "$device" "$fs"
@@ -85,16 +97,6 @@ main() {
     log "reusing the existing $fs filesystem on $device"
   fi
   [ "$fs" != xfs ] || check_xfs_ftype "$device"
-
-  # Mounting over a non-empty directory would hide its files; refuse instead of shadowing data.
-  if ! findmnt -rn --mountpoint "$mount_point" >/dev/null 2>&1 && [ -d "$mount_point" ] \
-    && [ -n "$(ls -A "$mount_point")" ]; then
-    die "$mount_point is not a mount point but already holds files on the root filesystem; mounting the disk there would hide them. Fix: move them away or choose another dataDisk.mountPoint."
-  fi
-  source=$(findmnt -rn -o SOURCE --mountpoint "$mount_point" 2>/dev/null || true)
-  if [ -n "$source" ] && [ "$(readlink -f "$source")" != "$(readlink -f "$device")" ]; then
-    die "$mount_point already has $source mounted, not $device. Fix: choose another dataDisk.mountPoint or unmount it yourself."
-  fi
 
   uuid=$(blkid -p -o value -s UUID "$device" 2>/dev/null || true)
   what=$device

@@ -19,8 +19,22 @@ readonly DH_DROPIN_LISTEN=/etc/systemd/system/docker.service.d/10-docker-host.co
 readonly DH_DROPIN_DISK=/etc/systemd/system/docker.service.d/20-docker-host-data-disk.conf
 readonly DH_DEFAULT_ROOT=/var/lib/docker
 readonly DH_TLS_DIR=/etc/docker/tls
+# Names under DH_TLS_DIR: tls.sh's version directories (tlsDigest in tlsMaterial.ts) and its staging leftovers.
+readonly DH_TLS_VERSION_RE='^[0-9a-f]{12}$'
+readonly DH_TLS_STAGING_PREFIX=.docker-host-staging.
 readonly DH_MIGRATING_MARKER=.docker-host-migrating
+# The host lock (on tmpfs: a reboot releases it) and who holds it.
+readonly DH_LOCK_FILE=/run/docker-host.lock
+readonly DH_LOCK_HOLDER=/run/docker-host.lock.holder
+# One folder per detached transaction: its stdin (removed once read), log, stdout and exit code.
+readonly DH_JOBS_DIR=/var/lib/docker-host/jobs
+# Present while a transaction has stopped Docker or containers, or switched files: what to undo.
+readonly DH_JOURNAL=/var/lib/docker-host/transaction
+# Data roots Docker ran on under docker-host: <escaped path>.left, its mtime when Docker left that root.
+readonly DH_ROOTS_DIR=/var/lib/docker-host/roots
 # daemon.json keys dockerd re-reads on SIGHUP; keep equal to RELOADABLE_DAEMON_KEYS in daemonSettings.ts.
+# Space a data-root copy needs beyond the data itself: 5 % plus this many bytes.
+readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
 }
 
@@ -90,7 +104,7 @@ wait_for_docker() {
 # dockerd_pid — main PID of docker.service (0 when not running).
 dockerd_pid() { systemctl show -p MainPID --value docker.service 2>/dev/null || echo 0; }
 
-# sha_of FILE... — one digest over the files' bytes, "-" for a missing file.
+# sha_of FILE... — one digest over the files' bytes, "absent" standing for a missing file.
 sha_of() {
   local f
   for f in "$@"; do
@@ -178,4 +192,236 @@ journal_tail() {
   relevant=$(grep -iE 'unable to|level=(error|fatal)|invalid|directives|failed to (start|load|configure)|error (reconfiguring|reloading)' <<<"$lines" \
     | grep -vE '^(Failed to start|docker\.service: )' | tail -n 5 || true)
   if [ -n "$relevant" ]; then printf '%s\n' "$relevant"; else tail -n 10 <<<"$lines"; fi
+}
+
+# --- The host lock -----------------------------------------------------------------------------------
+
+# take_host_lock OWNER STEP WAIT_SECONDS — hold the host lock (fd 9, inherited by the step) until this
+# process and its children exit. Waits at most WAIT_SECONDS for another docker-host run, then fails naming it.
+take_host_lock() {
+  local owner=$1 step=$2 wait=$3 holder
+  exec 9>>"$DH_LOCK_FILE"
+  if ! flock -n 9; then
+    holder=$(cat "$DH_LOCK_HOLDER" 2>/dev/null || echo "unknown")
+    log "waiting up to ${wait}s for the host lock, held by $holder"
+    flock -w "$wait" 9 \
+      || die "another docker-host run holds this host's lock: $holder. Waited ${wait}s; this run changed nothing. Fix: let that run finish (journalctl -f -u 'docker-host-txn-*'), then run again, or raise lockTimeoutSeconds."
+  fi
+  printf '%s, step %s, since %s (unit %s)\n' "$owner" "$step" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "${DH_UNIT:-none}" >"$DH_LOCK_HOLDER"
+}
+
+# --- The transaction journal -------------------------------------------------------------------------
+# KEY=VALUE lines: step, since, stopped (container IDs), docker (stopped), files (installed | verified),
+# from_root/to_root (a data-root move), copy_into (a copy this run created in an empty root).
+
+journal_set() {
+  local tmp
+  tmp=$(mktemp "$DH_STATE_DIR/.transaction.XXXXXX")
+  { if [ -e "$DH_JOURNAL" ]; then grep -v "^$1=" "$DH_JOURNAL" || true; fi; printf '%s=%s\n' "$1" "$2"; } >"$tmp"
+  mv -f "$tmp" "$DH_JOURNAL"
+}
+
+journal_get() { sed -n "s/^$1=//p" "$DH_JOURNAL" 2>/dev/null | tail -n 1; }
+
+journal_begin() {
+  rm -f "$DH_JOURNAL"
+  journal_set step "$1"
+  journal_set since "$(date '+%Y-%m-%d %H:%M:%S')"
+}
+
+journal_end() { rm -f "$DH_JOURNAL"; }
+
+# --- Files, Docker and containers --------------------------------------------------------------------
+
+# backup_previous — keep daemon.json and the listen drop-in as they are now, to restore on failure.
+backup_previous() {
+  mkdir -p "$DH_BACKUP_DIR"
+  rm -f "$DH_BACKUP_DIR"/daemon.json.prev* "$DH_BACKUP_DIR"/10-docker-host.conf.prev*
+  if [ -e "$DH_DAEMON_JSON" ]; then cp -p "$DH_DAEMON_JSON" "$DH_BACKUP_DIR/daemon.json.prev"; else touch "$DH_BACKUP_DIR/daemon.json.prev-absent"; fi
+  if [ -e "$DH_DROPIN_LISTEN" ]; then cp -p "$DH_DROPIN_LISTEN" "$DH_BACKUP_DIR/10-docker-host.conf.prev"; else touch "$DH_BACKUP_DIR/10-docker-host.conf.prev-absent"; fi
+  cp -p "$DH_STATE_DIR/active-dropins.sha256" "$DH_BACKUP_DIR/active-dropins.sha256.prev" 2>/dev/null || true
+}
+
+restore_previous_files() {
+  if [ -e "$DH_BACKUP_DIR/daemon.json.prev" ]; then cp -p "$DH_BACKUP_DIR/daemon.json.prev" "$DH_DAEMON_JSON"; else rm -f "$DH_DAEMON_JSON"; fi
+  if [ -e "$DH_BACKUP_DIR/10-docker-host.conf.prev" ]; then cp -p "$DH_BACKUP_DIR/10-docker-host.conf.prev" "$DH_DROPIN_LISTEN"; else rm -f "$DH_DROPIN_LISTEN"; fi
+  systemctl daemon-reload
+}
+
+restart_docker() {
+  systemctl reset-failed docker.service 2>/dev/null || true
+  systemctl start docker.socket 2>/dev/null || true
+  systemctl restart docker.service
+}
+
+# stop_docker_for_copy — stop every running container (recorded first, to start them again) and Docker,
+# so nothing writes to the root while it is copied.
+stop_docker_for_copy() {
+  local -a ids
+  mapfile -t ids < <(docker ps -q --no-trunc)
+  journal_set stopped "${ids[*]}"
+  if ((${#ids[@]} > 0)); then
+    log "stopping ${#ids[@]} running container(s) for the copy; they are started again afterwards"
+    docker stop "${ids[@]}" >/dev/null
+  fi
+  journal_set docker stopped
+  systemctl stop docker.socket docker.service
+}
+
+# start_stopped_containers — start again the containers the journal says this transaction stopped.
+start_stopped_containers() {
+  local id
+  local -a ids
+  read -ra ids <<<"$(journal_get stopped)"
+  for id in "${ids[@]}"; do
+    docker start "$id" >/dev/null 2>&1 || log "warning: could not start container $id again"
+  done
+}
+
+# --- Data roots ----------------------------------------------------------------------------------------
+
+root_stamp() { printf '%s/%s.left' "$DH_ROOTS_DIR" "$(systemd-escape --path "$1")"; }
+
+# root_left ROOT — Docker stopped using ROOT, whose content is known as of now.
+root_left() {
+  local stamp
+  mkdir -p "$DH_ROOTS_DIR"
+  stamp=$(root_stamp "$1")
+  printf '%s\n' "$1" >"$stamp"
+  touch "$stamp"
+}
+
+# roots_switched FROM TO — Docker now runs on TO and left FROM.
+roots_switched() {
+  root_left "$1"
+  rm -f "$(root_stamp "$2")"
+}
+
+# root_changed_since_left ROOT — the first path under ROOT changed after Docker left it ("" when none).
+root_changed_since_left() {
+  local stamp
+  stamp=$(root_stamp "$1")
+  find "$1" -xdev -mindepth 1 \( -newer "$stamp" -o -cnewer "$stamp" \) -print -quit 2>/dev/null || true
+}
+
+human_bytes() { numfmt --to=iec --suffix=B "$1" 2>/dev/null || echo "$1 bytes"; }
+
+# plan_root_move OLD NEW — how NEW becomes Docker's root, checked before anything changes: "copy" (NEW is
+# empty, or holds a copy docker-host started), "delta" (NEW is a root Docker left, unchanged since: brought
+# up to date from OLD). Refuses nested roots, a NEW with anyone else's data, and a NEW without the space.
+plan_root_move() {
+  local old=$1 new=$2 mode changed
+  case "$new/" in "$old/"*) die "data-root $new is inside Docker's current root $old: the copy would copy into itself. Nothing was changed. Fix: choose a directory outside $old, such as /data/docker." ;; esac
+  case "$old/" in "$new/"*) die "data-root $new contains Docker's current root $old. Nothing was changed. Fix: choose a dedicated directory, such as /data/docker." ;; esac
+  if dir_is_empty "$new" || [ "$(cat "$new/$DH_MIGRATING_MARKER" 2>/dev/null)" = copy ]; then
+    mode="copy"
+  elif [ -e "$(root_stamp "$new")" ] || [ -e "$new/$DH_MIGRATING_MARKER" ]; then
+    changed=$(root_changed_since_left "$new")
+    if [ -n "$changed" ] && [ ! -e "$new/$DH_MIGRATING_MARKER" ]; then
+      die "$new was Docker's root until $(date -r "$(root_stamp "$new")" '+%Y-%m-%d %H:%M:%S'), and was changed since ($changed). Switching to it would hide what Docker wrote to $old since then, and updating it would overwrite that change. Nothing was changed. Fix: move $new away (or empty it), then run again: docker-host copies $old there."
+    fi
+    mode="delta"
+  else
+    die "$new already holds data, and Docker does not run on it (Docker's root is $old). Switching would hide everything in $old; copying would overwrite $new. Nothing was changed. Fix: move the contents of $new away or choose an empty directory; docker-host then copies $old there."
+  fi
+  check_space "$old" "$new"
+  echo "$mode"
+}
+
+# check_space OLD NEW — NEW's filesystem must hold OLD (less what NEW already holds), with a margin.
+check_space() {
+  local old=$1 new=$2 existing=$2 size there=0 adds want avail
+  size=$(du -sx --block-size=1 "$old" | cut -f1)
+  [ ! -d "$new" ] || there=$(du -sx --block-size=1 "$new" | cut -f1)
+  while [ ! -d "$existing" ]; do existing=$(dirname "$existing"); done
+  avail=$(df --output=avail --block-size=1 "$existing" | tail -n 1 | tr -d ' ')
+  adds=$((size > there ? size - there : 0))
+  want=$((adds + adds / 20 + DH_COPY_MARGIN_BYTES))
+  if ((avail < want)); then
+    die "moving data-root from $old ($(human_bytes "$size")) to $new needs about $(human_bytes "$want") free on its filesystem, which has $(human_bytes "$avail"). Nothing was stopped or changed. Fix: free space there or use a larger disk."
+  fi
+}
+
+# copy_root OLD NEW MODE — make NEW an exact copy of OLD (owners, modes, ACLs, xattrs, hard links, sparse
+# files; --delete brings a stale copy up to date), then check that a dry run finds no difference. Docker
+# must be stopped. The marker (holding MODE) says "copy in progress": an interrupted copy is resumed or
+# removed, never taken for data. OLD is never modified.
+copy_root() {
+  local old=$1 new=$2 mode=$3 diff
+  local -a options=(-aHAXS --numeric-ids --delete --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER")
+  have rsync || die "rsync is needed to move data-root. Fix: apt-get install rsync."
+  mkdir -p "$new"
+  printf '%s\n' "$mode" >"$new/$DH_MIGRATING_MARKER"
+  log "copying $old to $new ($mode)"
+  rsync "${options[@]}" "$old/" "$new/" || return 1
+  diff=$(rsync "${options[@]}" --dry-run --itemize-changes "$old/" "$new/") || return 1
+  if [ -n "$diff" ]; then
+    log "the copy differs from the original: $(head -n 5 <<<"$diff")"
+    return 1
+  fi
+  rm -f "$new/$DH_MIGRATING_MARKER"
+}
+
+# move_root_stopped OLD NEW MODE — stop Docker and the containers and copy (as plan_root_move decided), or
+# undo and fail: a copy this run started in an empty root is removed, Docker and the containers run again on
+# OLD (untouched). Uses the caller's READY_TIMEOUT and START_TS.
+move_root_stopped() {
+  local old=$1 new=$2 mode=$3
+  journal_set from_root "$old"
+  journal_set to_root "$new"
+  [ "$mode" != copy ] || journal_set copy_into "$new"
+  stop_docker_for_copy
+  if copy_root "$old" "$new" "$mode"; then return 0; fi
+  if [ "$mode" = copy ]; then remove_partial_copy "$new"; else root_left "$new"; fi
+  restart_docker || true
+  if ! wait_for_docker "$READY_TIMEOUT"; then
+    die "copying $old to $new failed, and Docker did not come back on $old (untouched). Inspect 'journalctl -u docker'. dockerd said:
+$(journal_tail "$START_TS")"
+  fi
+  start_stopped_containers
+  journal_end
+  die "copying $old to $new failed; nothing was switched, Docker runs on $old as before, and $old is untouched."
+}
+
+# remove_partial_copy NEW — remove what an unfinished copy into a root that was empty put there.
+remove_partial_copy() {
+  [ "$(cat "$1/$DH_MIGRATING_MARKER" 2>/dev/null)" = copy ] || return 0
+  log "removing the unfinished copy in $1"
+  find "$1" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name "$DH_MIGRATING_MARKER" -exec rm -rf -- {} +
+  rm -f "$1/$DH_MIGRATING_MARKER"
+}
+
+# recover_interrupted READY_TIMEOUT — finish what an interrupted transaction left, from its journal: before
+# its switch was verified, the previous files come back and a partial copy it created goes; after, the
+# switch stands. Either way Docker and the containers it stopped run again. Call under the host lock.
+recover_interrupted() {
+  [ -e "$DH_JOURNAL" ] || return 0
+  local timeout=$1 files from to copy_into
+  files=$(journal_get files)
+  from=$(journal_get from_root)
+  to=$(journal_get to_root)
+  copy_into=$(journal_get copy_into)
+  log "recovering the $(journal_get step) transaction interrupted since $(journal_get since)"
+  if [ "$(systemctl is-system-running 2>/dev/null || true)" = stopping ]; then
+    log "the system is shutting down; recovery is left to the next run"
+    return 1
+  fi
+  if [ "$files" = verified ]; then
+    [ -z "$to" ] || roots_switched "$from" "$to"
+  else
+    [ "$files" != installed ] || restore_previous_files
+    if [ -n "$to" ]; then
+      systemctl stop docker.socket docker.service 2>/dev/null || true
+      if [ -n "$copy_into" ]; then remove_partial_copy "$copy_into"; fi
+      # Whatever is left in the target is a copy of $from (complete or not), known from now on.
+      [ ! -d "$to" ] || dir_is_empty "$to" || root_left "$to"
+    fi
+  fi
+  if ! docker_up; then
+    restart_docker || true
+    wait_for_docker "$timeout" || die "recovering the interrupted transaction: Docker did not start again. Inspect 'journalctl -u docker'."
+  fi
+  start_stopped_containers
+  journal_end
+  log "recovered: Docker runs on $(docker_fact '{{.DockerRootDir}}')"
 }

@@ -1,17 +1,31 @@
 #!/bin/sh
-# run.sh — entry point of every docker-host step on a host: runs scripts/<step>.sh with bash as root,
-# directly when the SSH user is root, else through `sudo -n` after checking that sudo needs no password
-# (a user without sudo rights gets one clear line instead of a hung password prompt).
+# run.sh — entry point of every docker-host step on a host. Started by the command remoteCommand.ts builds
+# (which checked this file's own digest first), it becomes root (directly, or through `sudo -n` after
+# checking that sudo needs no password), installs the uploaded scripts into a root-owned folder named by
+# their digest, verifies them, and runs the step from there: nothing runs as root from the SSH user's
+# home, whatever the modes of the upload. The read-only gate runs in the session; every step that changes
+# the host runs as a detached transaction (txn.sh: its own systemd unit, under the host lock).
 # POSIX sh on purpose: it starts from whatever login shell the user has.
 #
-# Usage: sh .docker-host/scripts/run.sh STEP [v=SCRIPTS_DIGEST] [ARG...]
-#   The v= token only makes a new script version change the command, so Pulumi re-runs it.
-# Exit codes: the step's; 1 when sudo is not usable; 2 for an unknown step.
+# Usage: sh run.sh UPLOAD_DIR STEP v=SCRIPTS_DIGEST [owner=WHO] [lock-wait=SECONDS] [ARG...]
+# Exit codes: the step's; 1 when sudo is not usable or the scripts fail their digest; 2 for bad usage.
 set -eu
+export LC_ALL=C
+umask 022
 
-step=${1:-}
-shift || true
-case ${1:-} in v=*) shift ;; esac
+# Where verified versions live (keep equal to HOST_INSTALL_DIR in remoteCommand.ts).
+lib=/usr/local/lib/docker-host
+
+fail() {
+  echo "docker-host on $(hostname): $*" >&2
+  exit 1
+}
+
+upload=${1:-}
+step=${2:-}
+digest=${3:-}
+[ $# -ge 3 ] || { echo "usage: run.sh UPLOAD_DIR STEP v=DIGEST [ARG...]" >&2; exit 2; }
+shift 3
 case $step in
   gate | disk | disk-delete | apply | apply-delete | prune | prune-delete | tls | tls-delete) ;;
   *)
@@ -19,13 +33,74 @@ case $step in
     exit 2
     ;;
 esac
-dir=$(cd "$(dirname "$0")" && pwd)
+digest=${digest#v=}
+case $digest in
+  *[!0-9a-f]* | "") echo "docker-host: v= must be the scripts' sha256" >&2; exit 2 ;;
+esac
+[ ${#digest} -eq 64 ] || { echo "docker-host: v= must be the scripts' sha256" >&2; exit 2; }
 
-if [ "$(id -u)" -eq 0 ]; then
-  exec /bin/bash "$dir/$step.sh" "$@"
+if [ "$(id -u)" -ne 0 ]; then
+  if ! sudo -n true 2>/dev/null; then
+    fail "user $(id -un) cannot run sudo without a password. Fix: grant it passwordless sudo (NOPASSWD) or connect as root."
+  fi
+  exec sudo -n /bin/sh "$0" "$upload" "$step" "v=$digest" "$@"
 fi
-if ! sudo -n true 2>/dev/null; then
-  echo "docker-host: user $(id -un) on $(hostname) cannot run sudo without a password. Fix: grant it passwordless sudo (NOPASSWD) or connect as root." >&2
-  exit 1
+
+# digest_of DIR — the same digest as scriptsDigest() in remoteCommand.ts: sha256 over name NUL bytes NUL
+# of every file, in byte order of the names.
+digest_of() {
+  for f in "$1"/*; do
+    [ -e "$f" ] || continue
+    printf '%s\000' "${f##*/}"
+    cat "$f"
+    printf '\000'
+  done | sha256sum | cut -c1-64
+}
+
+# installed_ok DIR — root-owned, nobody else can write, only regular files, and the digest matches.
+installed_ok() {
+  [ -d "$1" ] && [ ! -L "$1" ] || return 1
+  [ -z "$(find "$1" \( ! -user root -o -perm /022 -o ! \( -type f -o -path "$1" \) \) -print -quit)" ] || return 1
+  [ "$(digest_of "$1")" = "$digest" ]
+}
+
+install_scripts() {
+  local_tmp=""
+  mkdir -p "$lib"
+  chown root:root "$lib"
+  chmod 0755 "$lib"
+  [ -d "$upload" ] || fail "the uploaded scripts are missing ($upload). Fix: upload them again (pulumi up --replace on the -scripts resource)."
+  local_tmp=$(mktemp -d "$lib/.install.XXXXXX")
+  for f in "$upload"/*; do
+    if [ ! -f "$f" ] || [ -L "$f" ]; then
+      rm -rf "$local_tmp"
+      fail "$f is not a regular file; refusing to install the scripts from $upload."
+    fi
+    cp "$f" "$local_tmp/"
+  done
+  chown -R root:root "$local_tmp"
+  chmod 0644 "$local_tmp"/*
+  chmod 0755 "$local_tmp"
+  if [ "$(digest_of "$local_tmp")" != "$digest" ]; then
+    rm -rf "$local_tmp"
+    fail "the scripts in $upload do not match the digest in the command (changed after the upload?); refusing to run them as root. Fix: upload them again (pulumi up --replace on the -scripts resource)."
+  fi
+  # Atomic: another run may have installed the same version meanwhile; then its copy is checked below.
+  mv -T "$local_tmp" "$lib/$digest" 2>/dev/null || rm -rf "$local_tmp"
+}
+
+target=$lib/$digest
+if ! installed_ok "$target"; then
+  if [ -e "$target" ]; then
+    echo "docker-host: $target differs from version $digest (changed after it was installed); installing it again from the upload" >&2
+    rm -rf "$target"
+  fi
+  install_scripts
+  installed_ok "$target" || fail "$target does not verify after installing it; refusing to run it."
 fi
-exec sudo -n /bin/bash "$dir/$step.sh" "$@"
+touch "$target"
+
+if [ "$step" = gate ]; then
+  exec /bin/bash "$target/gate.sh" "$@"
+fi
+exec /bin/bash "$target/txn.sh" "$step" "$@"

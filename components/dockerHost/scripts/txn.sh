@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# txn.sh — runs a step that changes the host as a detached transaction: its own transient systemd unit,
+# so a lost SSH session, a provider timeout or a signal on the session never stops it halfway. The session
+# side starts the unit, streams its log to stderr, waits for its result and prints its stdout. In the unit,
+# the step waits for the host lock (bounded), first finishes any transaction a previous run left
+# interrupted, then runs. If the unit itself is killed, its ExecStopPost recovers (see recover_interrupted).
+#
+# Usage (run.sh, as root):  txn.sh STEP [owner=WHO] [lock-wait=SECONDS] [ARG...]   (stdin: the step's)
+#       (the unit):          txn.sh --run JOB_DIR STEP [ARG...]
+#       (ExecStopPost):      txn.sh --after JOB_DIR
+# Exit codes: the step's; 1 when the transaction could not start or ended without a result.
+case ${1:-} in
+  --run) DH_STEP=${3:-txn} ;;
+  --after) DH_STEP=recovery ;;
+  *) DH_STEP=${1:-txn} ;;
+esac
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly HERE
+
+# How long recovery may wait for Docker to answer again.
+readonly RECOVERY_READY_TIMEOUT=120
+
+# start STEP ARG... — the session side.
+start() {
+  local step=$1 owner=unknown lock_wait=600 arg job unit offset=0 size state rc
+  shift
+  local -a args=()
+  for arg in "$@"; do
+    case $arg in
+      owner=*) owner=${arg#*=} ;;
+      lock-wait=*) lock_wait=${arg#*=} ;;
+      *) args+=("$arg") ;;
+    esac
+  done
+  [[ $lock_wait =~ ^[0-9]+$ ]] || die "lock-wait must be a number of seconds"
+  have systemd-run || die "systemd-run is required (systemd)."
+  mkdir -p "$DH_JOBS_DIR"
+  chmod 0700 "$DH_STATE_DIR" "$DH_JOBS_DIR"
+  # Results nobody collected (their session was lost) are kept a week for inspection.
+  find "$DH_JOBS_DIR" -mindepth 1 -maxdepth 1 -mtime +7 -exec rm -rf -- {} + 2>/dev/null || true
+  job=$(mktemp -d "$DH_JOBS_DIR/$step.XXXXXXXX")
+  unit="docker-host-txn-${job##*/}"
+  unit=${unit//./-}
+  # The unit reads its stdin from this file (0600: it may hold the TLS key) and removes it at once.
+  (umask 077 && cat >"$job/stdin")
+  : >"$job/log"
+  systemd-run --quiet --collect --unit="$unit" --description="docker-host $step for $owner" \
+    --property=Type=exec \
+    --property=StandardOutput="append:$job/stdout" \
+    --property=StandardError="append:$job/log" \
+    --property=TimeoutStopSec=15min \
+    --property=ExecStopPost="/bin/bash $HERE/txn.sh --after $job" \
+    --setenv=DH_OWNER="$owner" --setenv=DH_LOCK_WAIT="$lock_wait" --setenv=DH_UNIT="$unit.service" \
+    /bin/bash "$HERE/txn.sh" --run "$job" "$step" "${args[@]}" \
+    || die "could not start the transaction unit $unit"
+  # Follow: the log as it grows, until the unit has written its exit code.
+  while :; do
+    size=$(stat -c %s "$job/log" 2>/dev/null || echo "$offset")
+    if ((size > offset)); then
+      tail -c "+$((offset + 1))" "$job/log" | head -c "$((size - offset))" >&2
+      offset=$size
+    fi
+    [ ! -e "$job/rc" ] || break
+    state=$(systemctl show -p ActiveState --value "$unit.service" 2>/dev/null || echo inactive)
+    if [ "$state" = inactive ] || [ "$state" = failed ]; then
+      sleep 0.5
+      [ -e "$job/rc" ] && continue
+      die "the transaction unit $unit ended without a result. Inspect 'journalctl -u $unit' and $job/log."
+    fi
+    sleep 0.2
+  done
+  tail -c "+$((offset + 1))" "$job/log" >&2
+  rc=$(cat "$job/rc")
+  cat "$job/stdout" 2>/dev/null || true
+  rm -rf "$job"
+  exit "$rc"
+}
+
+# write_result JOB_DIR CODE — the exit code the session reports (written once, atomically).
+write_result() {
+  [ ! -e "$1/rc" ] || return 0
+  printf '%s\n' "$2" >"$1/rc.tmp"
+  mv -f "$1/rc.tmp" "$1/rc"
+}
+
+# run JOB_DIR STEP ARG... — the unit's main process.
+run() {
+  local job=$1 step=$2 rc=0
+  shift 2
+  exec 0<"$job/stdin"
+  rm -f "$job/stdin"
+  take_host_lock "${DH_OWNER:-unknown}" "$step" "${DH_LOCK_WAIT:-600}"
+  recover_interrupted "$RECOVERY_READY_TIMEOUT" || die "an interrupted transaction could not be recovered; nothing else was done."
+  /bin/bash "$HERE/$step.sh" "$@" || rc=$?
+  write_result "$job" "$rc"
+  exit "$rc"
+}
+
+# after JOB_DIR — ExecStopPost, whenever the unit stops: unless the step succeeded, recover under the lock
+# what it may have left (it may have been killed halfway), and leave a result for the session.
+after() {
+  local job=$1
+  [ "$(cat "$job/rc" 2>/dev/null)" != 0 ] || exit 0
+  [ -e "$job/rc" ] || log "the transaction ended without finishing (${SERVICE_RESULT:-?}: ${EXIT_CODE:-?} ${EXIT_STATUS:-?})"
+  if take_host_lock "${DH_OWNER:-unknown}" recovery "${DH_LOCK_WAIT:-600}"; then
+    recover_interrupted "$RECOVERY_READY_TIMEOUT" || true
+  fi
+  write_result "$job" 1
+}
+
+case ${1:-} in
+  --run) shift && run "$@" ;;
+  --after) shift && after "$@" ;;
+  "") die "usage: txn.sh STEP [ARG...]" ;;
+  *) start "$@" ;;
+esac
