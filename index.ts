@@ -2,7 +2,7 @@
 // restarts across hosts in batches, and export a per-host summary.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost, readStackConfig, RegistryCache, rolloutBatches } from "./components";
+import { DockerHost, DockerHostConfig, readStackConfig, RegistryCache, rolloutBatches } from "./components";
 
 const config = new pulumi.Config("docker-host");
 const stack = readStackConfig(
@@ -19,6 +19,9 @@ const stack = readStackConfig(
 // Drift detection: the stack setting docker-host:detectDrift, on by default for previews in CI.
 const detectDrift = config.getBoolean("detectDrift") ?? (pulumi.runtime.isDryRun() && Boolean(process.env.CI));
 
+/** The host's connection for the components: its private key a secret. */
+const connectionOf = (host: DockerHostConfig) => ({ ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) });
+
 const hosts: Record<string, DockerHost> = {};
 let previousBatch: DockerHost[] = [];
 for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
@@ -29,7 +32,7 @@ for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
                 {
                     ...host,
                     detectDrift: host.detectDrift ?? detectDrift,
-                    connection: { ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) },
+                    connection: connectionOf(host),
                     tlsCertificates: host.tlsCertificates && pulumi.secret(host.tlsCertificates),
                 },
                 { dependsOn: previousBatch },
@@ -37,18 +40,23 @@ for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
     );
 }
 
-// A pull-through cache on one host, the registry mirror of the others (needs the @pulumi/docker plugin).
+// A pull-through cache on one host, the registry mirror of the others (needs the @pulumi/docker plugin),
+// once Docker is configured there, through that host's docker provider.
 const cache = stack.registryCache;
 if (cache) {
-    const cacheHost = stack.hosts.find((h) => h.name === cache.hostName)!;
-    new RegistryCache(`${cache.hostName}-registry-cache`, {
-        host: hosts[cache.hostName]!,
-        address: cacheHost.config.connection.host,
-        port: cache.port,
-        upstreamUrl: cache.upstreamUrl,
-        image: cache.image,
-        deleteStorageOnDestroy: cache.deleteStorageOnDestroy,
-    });
+    const name = `${cache.hostName}-registry-cache`;
+    const cacheHost = hosts[cache.hostName]!;
+    new RegistryCache(
+        name,
+        {
+            connection: connectionOf(stack.hosts.find((h) => h.name === cache.hostName)!.config),
+            port: cache.port,
+            upstreamUrl: cache.upstreamUrl,
+            image: cache.image,
+            deleteStorageOnDestroy: cache.deleteStorageOnDestroy,
+        },
+        { dependsOn: [cacheHost], providers: [cacheHost.dockerProvider(`${name}-docker`)] },
+    );
 }
 
 /** Per host: what dockerd reports after the apply, and what the last apply did. */

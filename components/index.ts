@@ -1,8 +1,9 @@
 // Public entry point of the component library: `import { DockerHost } from "<this repo>/components"`.
 export * from "./dockerHost";
 export { rolloutBatches } from "./rollout";
-export { RegistryCache, mirrorDaemonSettings, registryCacheEnvironment } from "./registryCache/registryCache";
+export { RegistryCache } from "./registryCache/registryCache";
 export type { RegistryCacheArgs } from "./registryCache/registryCache";
+export { mirrorDaemonSettings, mirrorUrl, registryCacheEnvironment } from "./registryCache/mirror";
 export { generateCa, issueServerCertificate, issueClientCertificate } from "./tls/certificates";
 export type { KeyPair } from "./tls/certificates";
 export { readStackConfig, StackConfigError } from "./stackConfig";

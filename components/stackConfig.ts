@@ -1,12 +1,14 @@
 // Reads a stack's configuration (Pulumi.<stack>.yaml: hosts, shared defaults, per-host overrides, rollout,
-// registry cache) into typed, validated host entries. Pure apart from the injected file reader; every
-// problem of every host is reported at once, before any resource is created.
-import { isIP } from "node:net";
+// registry cache) into typed, validated host configurations (DockerHostConfig, args.ts). Pure apart from the
+// injected file reader (no Pulumi resources, no provider SDK); every problem of every host is reported at
+// once, before any resource is created. A host entry's keys are the configuration's own (validate/schema.ts),
+// flattened: the connection's beside the settings, files instead of the secret key and the pin.
 import { RunError } from "@pulumi/pulumi/errors";
-import { DockerHostConfig } from "./dockerHost/args";
-import { DaemonSettings } from "./dockerHost/daemonSettings";
-import { ConfigIssue, describeValue, didYouMean, findConfigIssues, isHostAddress, machineKey } from "./dockerHost/validate";
-import { DEFAULT_CACHE_PORT, DEFAULT_REGISTRY_IMAGE, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings } from "./registryCache/registryCache";
+import { DaemonSettings, DockerHostConfig, Resolved } from "./dockerHost/args";
+import { checkConfig, ConfigIssue, describeValue, didYouMean, isHostAddress, machineKey } from "./dockerHost/validate";
+import { knownKeysAt } from "./dockerHost/validate/schema";
+import { dropUndefined, isRecord } from "./dockerHost/values";
+import { DEFAULT_CACHE_PORT, DEFAULT_REGISTRY_IMAGE, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings, mirrorUrl } from "./registryCache/mirror";
 
 /** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
 export interface RawStackConfig {
@@ -58,9 +60,14 @@ export class StackConfigError extends RunError {
     }
 }
 
-// Keys a host entry (and, minus name/host, the defaults) may carry.
-const HOST_KEYS = ["name", "host", "port", "user", "privateKeyPath", "hostKey", "hostKeyPath", "bastion", "dataDisk", "daemon", "allowInsecureTcp", "dockerReadyTimeoutSeconds", "lockTimeoutSeconds", "prune", "detectDrift", "tlsCertificates", "tlsListenAddress"];
-const DEFAULT_KEYS = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
+/** The connection's keys an entry carries as they are (its private key comes from a file or a secret). */
+const CONNECTION_KEYS = knownKeysAt(["connection"]).filter((k) => k !== "privateKey");
+/** The configuration's other keys: the settings and the TLS material. */
+const SETTING_KEYS = knownKeysAt([]).filter((k) => k !== "connection");
+/** Keys a host entry of docker-host:hosts may carry. */
+export const HOST_KEYS: readonly string[] = ["name", ...CONNECTION_KEYS, "privateKeyPath", "hostKeyPath", ...SETTING_KEYS];
+/** Keys docker-host:defaults may carry: a host entry's, but its name and address. */
+export const DEFAULT_KEYS: readonly string[] = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
 const ROLLOUT_KEYS = ["batchSize"];
 const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl", "image", "deleteStorageOnDestroy"];
 
@@ -114,32 +121,21 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         }
         const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
         const hostKey = resolveHostKey(merged.hostKey, merged.hostKeyPath, readFile, where, add);
-        const config = dropUndefined({
-            connection: dropUndefined({
-                host: merged.host,
-                port: merged.port,
-                user: merged.user,
-                privateKey: privateKey ?? "",
-                hostKey,
-                bastion: merged.bastion,
-            }),
-            dataDisk: merged.dataDisk,
-            daemon: merged.daemon,
-            allowInsecureTcp: merged.allowInsecureTcp,
-            dockerReadyTimeoutSeconds: merged.dockerReadyTimeoutSeconds,
-            lockTimeoutSeconds: merged.lockTimeoutSeconds,
-            prune: merged.prune,
-            detectDrift: merged.detectDrift,
-            tlsCertificates: merged.tlsCertificates,
-            tlsListenAddress: merged.tlsListenAddress,
-        });
-        const hostIssues = findConfigIssues(config).filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
+        const connection = dropUndefined({ ...pick(merged, CONNECTION_KEYS), privateKey: privateKey ?? "", hostKey });
+        const checked = checkConfig({ connection, ...dropUndefined(pick(merged, SETTING_KEYS)) });
+        // Without a key, the missing key was reported above; the validator's word on "" would only repeat it.
+        const hostIssues = checked.issues.filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));
-        if (hostIssues.length === 0 && privateKey !== undefined) hosts.push({ name, config: config as unknown as DockerHostConfig });
+        if (checked.value && privateKey !== undefined) hosts.push({ name, config: checked.value });
     });
 
     if (issues.length > 0) throw new StackConfigError(issues);
     return { hosts, batchSize: batchSize as number, ...(registryCache ? { registryCache } : {}) };
+}
+
+/** The entry's values of these keys. */
+function pick(entry: Entry, keys: readonly string[]): Entry {
+    return Object.fromEntries(keys.map((k) => [k, entry[k]]));
 }
 
 /** The machine an entry reaches (see machineKey) and how to name it, when its address and port are valid. */
@@ -147,7 +143,7 @@ function machineOf(entry: Entry): { readonly key: string; readonly text: string 
     const { host, port, bastion } = entry;
     const validHop = (h: unknown, p: unknown) => typeof h === "string" && isHostAddress(h) && (p === undefined || isPort(p));
     if (!validHop(host, port)) return undefined;
-    const via = isEntry(bastion) && validHop(bastion.host, bastion.port) ? { host: bastion.host as string, port: bastion.port as number | undefined } : undefined;
+    const via = isRecord(bastion) && validHop(bastion.host, bastion.port) ? { host: bastion.host as string, port: bastion.port as number | undefined } : undefined;
     if (bastion !== undefined && !via) return undefined; // the validator reports the bastion
     const text = `${JSON.stringify(host)} port ${(port as number | undefined) ?? 22}${via ? ` via ${JSON.stringify(via.host)} port ${via.port ?? 22}` : ""}`;
     return { key: machineKey({ host: host as string, port: port as number | undefined, bastion: via }), text };
@@ -155,10 +151,6 @@ function machineOf(entry: Entry): { readonly key: string; readonly text: string 
 
 function isPort(value: unknown): value is number {
     return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
-}
-
-function isEntry(value: unknown): value is Entry {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**
@@ -172,7 +164,10 @@ function readRegistryCache(cache: Entry, hosts: readonly unknown[], defaults: En
         ok = false;
         add(`${where}.${key}`, message);
     };
-    const hostEntry = hosts.find((h): h is Entry => isEntry(h) && typeof cache.host === "string" && h.name === cache.host);
+    const hostEntry = hosts.find((h): h is Entry => isRecord(h) && typeof cache.host === "string" && h.name === cache.host);
+    // How messages name the cache host: its name, or what stands there instead (any value, even one that
+    // cannot be turned into a string).
+    const hostName = typeof cache.host === "string" ? cache.host : describeValue(cache.host);
     if (typeof cache.host !== "string") {
         refuse("host", `expected the name of one of the stack's hosts, got ${describeValue(cache.host)}. Fix: name a host from docker-host:hosts, e.g. host: web-1.`);
     } else if (!hostEntry) {
@@ -183,7 +178,7 @@ function readRegistryCache(cache: Entry, hosts: readonly unknown[], defaults: En
     if (!isPort(port)) {
         refuse("port", `${describeValue(cache.port)} is not a port. Fix: use a whole number from 1 to 65535, e.g. ${DEFAULT_CACHE_PORT}.`);
     } else if (port === sshPort) {
-        refuse("port", `${port} is the SSH port of ${String(cache.host)}; the cache could not listen on it. Fix: use another port, e.g. ${DEFAULT_CACHE_PORT}.`);
+        refuse("port", `${port} is the SSH port of ${hostName}; the cache could not listen on it. Fix: use another port, e.g. ${DEFAULT_CACHE_PORT}.`);
     }
     const upstream = cache.upstreamUrl;
     if (upstream !== undefined && (typeof upstream !== "string" || !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?\/?$/.test(upstream) || !parsesAsUrl(upstream))) {
@@ -198,9 +193,9 @@ function readRegistryCache(cache: Entry, hosts: readonly unknown[], defaults: En
     // The cache host's own address problems are reported under its entry; here it only has to fit a URL.
     const address = hostEntry?.host;
     if (!ok || !hostEntry || typeof address !== "string" || !isHostAddress(address)) return undefined;
-    const mirrorUrl = `http://${isIP(address) === 6 ? `[${address}]` : address}:${port as number}`;
-    if (!parsesAsUrl(mirrorUrl)) {
-        refuse("host", `the address of ${String(cache.host)}, ${JSON.stringify(address)}, cannot be written in a mirror URL (${mirrorUrl}). Fix: give that host an IPv4 address or a DNS name.`);
+    const url = mirrorUrl(address, port as number);
+    if (!parsesAsUrl(url)) {
+        refuse("host", `the address of ${hostName}, ${JSON.stringify(address)}, cannot be written in a mirror URL (${url}). Fix: give that host an IPv4 address or a DNS name.`);
         return undefined;
     }
     return {
@@ -209,7 +204,7 @@ function readRegistryCache(cache: Entry, hosts: readonly unknown[], defaults: En
         upstreamUrl: (upstream as string | undefined) ?? DEFAULT_UPSTREAM_URL,
         image: (cache.image as string | undefined) ?? DEFAULT_REGISTRY_IMAGE,
         deleteStorageOnDestroy: (cache.deleteStorageOnDestroy as boolean | undefined) ?? false,
-        mirrorUrl,
+        mirrorUrl: url,
     };
 }
 
@@ -224,10 +219,10 @@ function parsesAsUrl(text: string): boolean {
 
 /** Adds the cache as the first mirror (and, being http, an insecure registry), keeping the host's own.
  *  Values of the wrong type are left alone, for the validator to report. */
-function withMirror(daemon: unknown, mirrorUrl: string): unknown {
-    if (daemon !== undefined && !isEntry(daemon)) return daemon;
-    const settings = (daemon ?? {}) as DaemonSettings;
-    const mirror = mirrorDaemonSettings(mirrorUrl);
+function withMirror(daemon: unknown, url: string): unknown {
+    if (daemon !== undefined && !isRecord(daemon)) return daemon;
+    const settings = (daemon ?? {}) as Resolved<DaemonSettings>;
+    const mirror = mirrorDaemonSettings(url);
     const union = (own: unknown, first: readonly string[] | undefined) => (own === undefined || Array.isArray(own) ? [...new Set([...(first ?? []), ...((own as string[] | undefined) ?? [])])] : own);
     return {
         ...settings,
@@ -250,13 +245,12 @@ function asEntry(value: unknown, where: string, allowed: readonly string[], add:
     return value as Entry;
 }
 
-function mergeDaemon(defaults: unknown, overrides: unknown): DaemonSettings | undefined {
+/** The defaults' daemon settings under the host's own, key by key. Values of the wrong type are left alone,
+ *  for the validator to report. */
+function mergeDaemon(defaults: unknown, overrides: unknown): unknown {
     if (defaults === undefined && overrides === undefined) return undefined;
-    const isObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
-    if ((defaults !== undefined && !isObject(defaults)) || (overrides !== undefined && !isObject(overrides))) {
-        return (overrides ?? defaults) as DaemonSettings; // let the validator report the wrong type
-    }
-    return { ...(defaults as object), ...(overrides as object) } as DaemonSettings;
+    if ((defaults !== undefined && !isRecord(defaults)) || (overrides !== undefined && !isRecord(overrides))) return overrides ?? defaults;
+    return { ...defaults, ...overrides };
 }
 
 function resolvePrivateKey(
@@ -308,8 +302,4 @@ function resolveHostKey(inline: unknown, path: unknown, readFile: (path: string)
         add(`${where}.hostKeyPath`, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
         return undefined;
     }
-}
-
-function dropUndefined<T extends object>(value: T): T {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

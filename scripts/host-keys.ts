@@ -14,7 +14,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { isMap, parseDocument, YAMLMap } from "yaml";
-import { SshConnection } from "../components/dockerHost/args";
+import { Resolved, SshConnection } from "../components/dockerHost/args";
 import { fingerprintOf, parseHostKey } from "../components/dockerHost/hostKey";
 import { endpointOf, scanHostKey } from "../components/dockerHost/ssh";
 
@@ -31,7 +31,7 @@ interface Target {
     readonly label: string;
     /** Path of the mapping that gets `hostKey` (e.g. ["config", "docker-host:hosts", 0, "bastion"]). */
     readonly path: readonly (string | number)[];
-    readonly connection: SshConnection;
+    readonly connection: Resolved<SshConnection>;
     /** The pin already there (inline or from hostKeyPath), if any. */
     readonly pinned?: string;
     /** Pinned through hostKeyPath: reported, never rewritten. */
@@ -100,7 +100,7 @@ function targetsOf(config: Entry, options: Options): Target[] {
         const privateKey = readKey(merged.privateKeyPath);
         const bastionEntry = merged.bastion as Entry | undefined;
         const bastionPath = host.bastion !== undefined ? ["config", "docker-host:hosts", index, "bastion"] : ["config", "docker-host:defaults", "bastion"];
-        let bastion: SshConnection["bastion"];
+        let bastion: Resolved<SshConnection>["bastion"];
         if (bastionEntry && typeof bastionEntry.host === "string") {
             bastion = {
                 host: bastionEntry.host,

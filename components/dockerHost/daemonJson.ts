@@ -1,95 +1,78 @@
-// Pure renderer: typed settings in, daemon.json text out. Deterministic: keys sorted at every level
-// (lists keep their order), 2-space indent, trailing newline. The host scripts rely on that shape
-// ("canonical": one top-level key per line that starts with exactly two spaces and a quote).
+// Pure renderer: a host's plain settings in, daemon.json out, computed once per plan (daemonConfig).
+// Deterministic: keys sorted at every level (lists keep their order), 2-space indent, trailing newline. The
+// host scripts rely on that shape ("canonical": one top-level key per line that starts with exactly two
+// spaces and a quote). Each typed setting renders as its row of the settings table says (daemonSettings.ts).
 import { createHash } from "node:crypto";
-import { DEFAULT_TLS_LISTEN_ADDRESS, DockerHostConfig } from "./args";
-import { DAEMON_DEFAULTS, DaemonSettings, DEFAULT_MOUNT_POINT, RELOADABLE_DAEMON_KEYS } from "./daemonSettings";
-import { tlsDigest, tlsPaths } from "./tlsMaterial";
+import { DaemonSettings, DATA_DISK_DEFAULTS, DEFAULT_TLS_LISTEN_ADDRESS, HostSettings, Resolved } from "./args";
+import { DAEMON_DEFAULTS, RELOADABLE_DAEMON_KEYS, settingRows } from "./daemonSettings";
+import { trimSlash } from "./values";
+import { TlsPaths, tlsPaths } from "./tlsMaterial";
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** What of a configuration shapes daemon.json. */
-export type RenderedConfig = Pick<DockerHostConfig, "daemon" | "dataDisk" | "tlsCertificates" | "tlsListenAddress">;
+/** What of a host's settings shapes daemon.json. */
+export type DaemonInput = Pick<HostSettings, "daemon" | "dataDisk" | "tlsListenAddress">;
+
+/** The daemon part of a plan, computed once: what DockerHost exports, drift compares and the steps send. */
+export interface DaemonConfig {
+    /** The settings that will be applied: documented defaults under the user's own, data-root on the data
+     *  disk, the TLS listener next to the local socket. */
+    readonly effective: Resolved<DaemonSettings>;
+    /** Where the TLS material's version lives on the host, when the host serves TLS. */
+    readonly tls?: { readonly version: string; readonly paths: TlsPaths };
+    /** The exact bytes written to /etc/docker/daemon.json. */
+    readonly text: string;
+}
+
+/** The daemon.json keys TLS sets (from tlsCertificates only). */
+export const TLS_DAEMON_KEYS = ["tls", "tlsverify", "tlscacert", "tlscert", "tlskey"] as const;
+
+/** The local socket dockerd listens on unless `hosts` says otherwise. */
+const LOCAL_SOCKET = "unix:///var/run/docker.sock";
 
 /**
- * The settings that will be applied: documented defaults under the user's own, data-root on the disk.
- * @param tlsVersion the version of the TLS material (its directory on the host); pass it when
- *   `tlsCertificates` holds placeholders, as the component's do.
- *   @default - tlsDigest(config.tlsCertificates)
+ * The daemon part of a host's plan.
+ * @param tlsVersion the version of the host's TLS material (tlsDigest), when it has tlsCertificates
  */
-export function effectiveDaemonSettings(config: RenderedConfig, tlsVersion?: string): DaemonSettings {
-    const user = config.daemon ?? {};
-    const dataRoot =
-        user.dataRoot ?? (config.dataDisk ? `${trimSlash(config.dataDisk.mountPoint ?? DEFAULT_MOUNT_POINT)}/docker` : undefined);
+export function daemonConfig(settings: DaemonInput, tlsVersion?: string): DaemonConfig {
+    const user = settings.daemon ?? {};
+    const dataRoot = user.dataRoot ?? (settings.dataDisk ? `${trimSlash(settings.dataDisk.mountPoint ?? DATA_DISK_DEFAULTS.mountPoint)}/docker` : undefined);
     const logsOnFiles = (user.logDriver ?? DAEMON_DEFAULTS.logDriver) === "json-file" || user.logDriver === "local";
-    // A TLS socket: client verification against the staged CA, next to the local socket. The paths name the
-    // material's version, so a rotation is a change of daemon.json (and the apply's rollback undoes it).
-    const paths = config.tlsCertificates ? tlsPaths(tlsVersion ?? tlsDigest(config.tlsCertificates)) : undefined;
-    const tls = paths
-        ? {
-              tlsVerify: true,
-              tlsCaCertPath: paths.caCert,
-              tlsCertPath: paths.serverCert,
-              tlsKeyPath: paths.serverKey,
-              hosts: [...new Set([...(user.hosts ?? ["unix:///var/run/docker.sock"]), `tcp://${config.tlsListenAddress ?? DEFAULT_TLS_LISTEN_ADDRESS}`])],
-          }
-        : {};
-    return {
+    const tls = tlsVersion === undefined ? undefined : { version: tlsVersion, paths: tlsPaths(tlsVersion) };
+    const effective: Resolved<DaemonSettings> = {
         ...DAEMON_DEFAULTS,
         // Bounded-log defaults only make sense for drivers that write files on the host.
         ...(logsOnFiles ? {} : { logMaxSize: undefined, logMaxFiles: undefined }),
         ...user,
-        ...tls,
+        // A TLS socket listens next to the local one (tlsverify covers every tcp listener).
+        ...(tls ? { hosts: [...new Set([...(user.hosts ?? [LOCAL_SOCKET]), `tcp://${settings.tlsListenAddress ?? DEFAULT_TLS_LISTEN_ADDRESS}`])] } : {}),
         ...(dataRoot !== undefined ? { dataRoot: trimSlash(dataRoot) } : {}),
     };
+    return { effective, ...(tls ? { tls } : {}), text: `${JSON.stringify(daemonJsonObject(effective, tls?.paths), null, 2)}\n` };
 }
 
-/** daemon.json as an object, keyed by Docker's own names. */
-export function daemonJsonObject(s: DaemonSettings): Record<string, Json> {
+/** The exact bytes written to /etc/docker/daemon.json (daemonConfig's text). */
+export function renderDaemonJson(settings: DaemonInput, tlsVersion?: string): string {
+    return daemonConfig(settings, tlsVersion).text;
+}
+
+/**
+ * daemon.json as an object, keyed by Docker's own names: each typed setting under its key (log options
+ * inside "log-opts", as strings), the extra keys verbatim, and with TLS material the client verification
+ * against its staged CA.
+ */
+export function daemonJsonObject(settings: Resolved<DaemonSettings>, tls?: TlsPaths): Record<string, Json> {
+    const out: Record<string, Json> = { ...(settings.extra as Record<string, Json> | undefined) };
     const logOpts: Record<string, Json> = {};
-    if (s.logMaxSize !== undefined) logOpts["max-size"] = s.logMaxSize;
-    // dockerd wants every log-opts value as a string.
-    if (s.logMaxFiles !== undefined) logOpts["max-file"] = String(s.logMaxFiles);
-    if (s.logCompress !== undefined) logOpts["compress"] = String(s.logCompress);
-
-    const out: Record<string, Json | undefined> = {
-        ...(s.extra as Record<string, Json> | undefined),
-        "data-root": s.dataRoot,
-        "storage-driver": s.storageDriver,
-        "registry-mirrors": s.registryMirrors ? [...s.registryMirrors] : undefined,
-        "insecure-registries": s.insecureRegistries ? [...s.insecureRegistries] : undefined,
-        hosts: s.hosts ? [...s.hosts] : undefined,
-        dns: s.dns ? [...s.dns] : undefined,
-        "dns-search": s.dnsSearch ? [...s.dnsSearch] : undefined,
-        "dns-opts": s.dnsOptions ? [...s.dnsOptions] : undefined,
-        "max-concurrent-downloads": s.maxConcurrentDownloads,
-        "max-concurrent-uploads": s.maxConcurrentUploads,
-        "log-driver": s.logDriver,
-        "log-opts": Object.keys(logOpts).length > 0 ? logOpts : undefined,
-        "live-restore": s.liveRestore,
-        "default-address-pools": s.defaultAddressPools?.map((p) => ({ base: p.base, size: p.size })),
-        "userns-remap": s.usernsRemap,
-        "shutdown-timeout": s.shutdownTimeoutSeconds,
-        features: s.features ? { ...s.features } : undefined,
-        "metrics-addr": s.metricsAddress,
-        labels: s.labels ? [...s.labels] : undefined,
-        tls: s.tls,
-        tlsverify: s.tlsVerify,
-        tlscacert: s.tlsCaCertPath,
-        tlscert: s.tlsCertPath,
-        tlskey: s.tlsKeyPath,
-        debug: s.debug,
-    };
-    const defined: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(out)) {
-        if (v !== undefined) defined[k] = v;
+    for (const [name, spec] of settingRows()) {
+        const value = settings[name] as Json | undefined;
+        if (value === undefined || spec.daemonKey === undefined) continue;
+        if (spec.logOpt) logOpts[spec.logOpt] = String(value);
+        else out[spec.daemonKey] = value;
     }
-    return sortKeys(defined) as Record<string, Json>;
-}
-
-/** The exact bytes written to /etc/docker/daemon.json (`tlsVersion` as for effectiveDaemonSettings). */
-export function renderDaemonJson(config: RenderedConfig, tlsVersion?: string): string {
-    return `${JSON.stringify(daemonJsonObject(effectiveDaemonSettings(config, tlsVersion)), null, 2)}\n`;
+    if (Object.keys(logOpts).length > 0) out["log-opts"] = logOpts;
+    if (tls) Object.assign(out, { tlsverify: true, tlscacert: tls.caCert, tlscert: tls.serverCert, tlskey: tls.serverKey });
+    return sortKeys(out) as Record<string, Json>;
 }
 
 /**
@@ -119,8 +102,4 @@ function sortKeys(value: Json): Json {
         return sorted;
     }
     return value;
-}
-
-function trimSlash(p: string): string {
-    return p.length > 1 ? p.replace(/\/+$/, "") : p;
 }

@@ -1,15 +1,16 @@
 // dockerd's daemon.json keys on Linux: the JSON type of each, and the Engine release that introduced it when
-// that is newer than 20.10 (Debian 12's docker.io is 20.10.24). The one list of documented keys: the
-// validator accepts `daemon.extra` keys from it and type-checks their values, and the gate refuses a host
-// whose dockerd is older than a key it will find in daemon.json (engineRequirements).
+// that is newer than 20.10 (Debian 12's docker.io is 20.10.24). The one list of documented keys is the data
+// file daemonKeys.table.json, loaded and checked here: the validator accepts `daemon.extra` keys from it and
+// type-checks their values, and the gate refuses a host whose dockerd is older than a key it will find in
+// daemon.json (engineRequirements).
 //
-// Source: the dockerd reference of Engine 29.7 ("Daemon configuration file", docker/cli
+// Source of daemonKeys.table.json: the dockerd reference of Engine 29.7 ("Daemon configuration file", docker/cli
 // docs/reference/dockerd.md: the Linux example, the daemon.json keys named in the text, and the flags,
 // whose names are the keys), with types and introducing releases from moby's daemon/config at each release
-// tag (v20.10.24 … docker-v29.7.2). Keys of the 20.10 reference that later releases dropped are kept: they
-// are valid on the Engine most hosts run; a newer dockerd names them in the apply step's
+// tag (v20.10.24 … docker-v29.7.2). Keys of the 20.10 reference that later releases dropped are kept (with
+// a "note"): they are valid on the Engine most hosts run; a newer dockerd names them in the apply step's
 // `dockerd --validate` (Engine 23+) before anything changes.
-import { DaemonSettings, SETTINGS } from "./daemonSettings";
+import table from "./daemonKeys.table.json";
 
 /** JSON types dockerd decodes daemon.json values into (the Go field's type); another type stops it from
  *  starting ("json: cannot unmarshal …"). */
@@ -37,97 +38,23 @@ export interface DaemonKeySpec {
     readonly since?: EngineVersion;
 }
 
+/** One documented daemon.json key, as daemonKeys.table.json holds it. */
+interface DaemonKeyRow extends DaemonKeySpec {
+    /** Why a key is listed that recent releases deprecated or removed. */
+    readonly note?: string;
+}
+
+/** Checks the data file's rows at load: a type this module knows, a well-formed release. */
+function checkedTable(rows: Readonly<Record<string, { readonly type: string; readonly since?: string; readonly note?: string }>>): Readonly<Record<string, DaemonKeyRow>> {
+    for (const [key, row] of Object.entries(rows)) {
+        if (!Object.hasOwn(DAEMON_JSON_TYPES, row.type)) throw new Error(`internal: daemonKeys.table.json: ${key} has type ${JSON.stringify(row.type)}`);
+        if (row.since !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+$/.test(row.since)) throw new Error(`internal: daemonKeys.table.json: ${key} has release ${JSON.stringify(row.since)}`);
+    }
+    return rows as Readonly<Record<string, DaemonKeyRow>>;
+}
+
 /** Every documented Linux daemon.json key, sorted. */
-export const DAEMON_KEYS: Readonly<Record<string, DaemonKeySpec>> = {
-    "allow-direct-routing": { type: "boolean", since: "28.2.0" },
-    "allow-nondistributable-artifacts": { type: "string array" }, // deprecated in 28.0, ignored from 29.0
-    "api-cors-header": { type: "string" }, // refused from 28.0 (removed)
-    "authorization-plugins": { type: "string array" },
-    bip: { type: "string" },
-    bip6: { type: "string", since: "28.0.0" },
-    bridge: { type: "string" },
-    "bridge-accept-fwmark": { type: "string", since: "29.0.0" },
-    builder: { type: "object" },
-    "cdi-spec-dirs": { type: "string array", since: "25.0.0" },
-    "cgroup-parent": { type: "string" },
-    containerd: { type: "string" },
-    "containerd-namespace": { type: "string" },
-    "containerd-plugins-namespace": { type: "string" },
-    "cpu-rt-period": { type: "integer" },
-    "cpu-rt-runtime": { type: "integer" },
-    "cri-containerd": { type: "boolean" },
-    "data-root": { type: "string" },
-    debug: { type: "boolean" },
-    "default-address-pools": { type: "array of objects" },
-    "default-cgroupns-mode": { type: "string" },
-    "default-gateway": { type: "string" },
-    "default-gateway-v6": { type: "string" },
-    "default-ipc-mode": { type: "string" },
-    "default-network-opts": { type: "object", since: "24.0.0" },
-    "default-runtime": { type: "string" },
-    "default-shm-size": { type: "string" }, // a size such as "64M"; dockerd refuses a bare number
-    "default-ulimits": { type: "object" },
-    dns: { type: "string array" },
-    "dns-opts": { type: "string array" },
-    "dns-search": { type: "string array" },
-    "exec-opts": { type: "string array" },
-    "exec-root": { type: "string" },
-    experimental: { type: "boolean" },
-    features: { type: "object of booleans" },
-    "firewall-backend": { type: "string", since: "29.0.0" },
-    "fixed-cidr": { type: "string" },
-    "fixed-cidr-v6": { type: "string" },
-    group: { type: "string" },
-    "host-gateway-ip": { type: "string" },
-    "host-gateway-ips": { type: "string array", since: "28.0.0" },
-    hosts: { type: "string array" },
-    icc: { type: "boolean" },
-    init: { type: "boolean" },
-    "init-path": { type: "string" },
-    "insecure-registries": { type: "string array" },
-    ip: { type: "string" },
-    "ip-forward": { type: "boolean" },
-    "ip-forward-no-drop": { type: "boolean", since: "28.0.0" },
-    "ip-masq": { type: "boolean" },
-    ip6tables: { type: "boolean" },
-    iptables: { type: "boolean" },
-    ipv6: { type: "boolean" },
-    labels: { type: "string array" },
-    "live-restore": { type: "boolean" },
-    "log-driver": { type: "string" },
-    "log-format": { type: "string", since: "25.0.0" },
-    "log-level": { type: "string" },
-    "log-opts": { type: "object of strings" }, // even max-file is a string here
-    "max-concurrent-downloads": { type: "integer" },
-    "max-concurrent-uploads": { type: "integer" },
-    "max-download-attempts": { type: "integer" },
-    "metrics-addr": { type: "string" },
-    mtu: { type: "integer" },
-    "network-control-plane-mtu": { type: "integer" },
-    "no-new-privileges": { type: "boolean" },
-    "node-generic-resources": { type: "string array" },
-    "oom-score-adjust": { type: "integer" }, // refused from 25.0 (removed)
-    pidfile: { type: "string" },
-    proxies: { type: "object of strings", since: "23.0.0" },
-    "raw-logs": { type: "boolean" },
-    "registry-mirrors": { type: "string array" },
-    rootless: { type: "boolean" },
-    runtimes: { type: "object" },
-    "seccomp-profile": { type: "string" },
-    "selinux-enabled": { type: "boolean" },
-    "shutdown-timeout": { type: "integer" },
-    "storage-driver": { type: "string" },
-    "storage-opts": { type: "string array" },
-    "swarm-default-advertise-addr": { type: "string" },
-    tls: { type: "boolean" },
-    tlscacert: { type: "string" },
-    tlscert: { type: "string" },
-    tlskey: { type: "string" },
-    tlsverify: { type: "boolean" },
-    "userland-proxy": { type: "boolean" },
-    "userland-proxy-path": { type: "string" },
-    "userns-remap": { type: "string" },
-};
+export const DAEMON_KEYS: Readonly<Record<string, DaemonKeyRow>> = checkedTable(table);
 
 /** The documented keys, sorted (the "did you mean" candidates for `daemon.extra`). */
 export const DOCUMENTED_DAEMON_KEYS: readonly string[] = Object.keys(DAEMON_KEYS);
@@ -145,19 +72,14 @@ export interface EngineRequirement {
     readonly since: EngineVersion;
 }
 
-/**
- * The keys of the daemon.json these settings render to that need an Engine newer than 20.10, sorted by key.
- * Pass the effective settings (effectiveDaemonSettings), so defaults and TLS keys count too.
- */
-export function engineRequirements(settings: DaemonSettings): EngineRequirement[] {
-    const keys = new Set(Object.keys(settings.extra ?? {}));
-    for (const s of SETTINGS) {
-        if (s.setting !== "extra" && settings[s.setting] !== undefined) keys.add(s.daemonKey);
-    }
-    return [...keys].sort().flatMap((key) => {
-        const since = daemonKeySpec(key)?.since;
-        return since ? [{ key, since }] : [];
-    });
+/** The top-level keys of a daemon.json (daemonJsonObject) that need an Engine newer than 20.10, sorted by key. */
+export function engineRequirements(daemonJson: Readonly<Record<string, unknown>>): EngineRequirement[] {
+    return Object.keys(daemonJson)
+        .sort()
+        .flatMap((key) => {
+            const since = daemonKeySpec(key)?.since;
+            return since ? [{ key, since }] : [];
+        });
 }
 
 /**

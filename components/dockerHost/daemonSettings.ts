@@ -1,223 +1,113 @@
-// Typed Docker daemon settings, their defaults, and the table that maps each one to its daemon.json key
-// and to how dockerd picks up a change (SIGHUP reload or full restart).
-//
-// The table is the single source for the renderer, the validator's "did you mean", the activation
-// classifier and the README's configuration reference (tests/unit/readme.test.ts keeps them equal).
-// Docker's own list of daemon.json keys, with their types and Engine versions, is in daemonKeys.ts.
-
-/** Storage drivers the gate can require. overlay2 is the only one most operators should use. */
-export const STORAGE_DRIVERS = [
-    "overlay2", // the default on every supported kernel; needs a backing fs with d_type (xfs ftype=1, ext4)
-    "btrfs", // only when data-root lives on btrfs
-    "zfs", // only when data-root lives on zfs
-    "fuse-overlayfs", // rootless setups
-] as const;
-export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
-
-/** Logging drivers dockerd ships with. */
-export const LOG_DRIVERS = [
-    "json-file", // the default; files under <data-root>/containers/<id>/, bounded by logMaxSize/logMaxFiles
-    "local", // compact, rotated by default
-    "journald",
-    "syslog",
-    "fluentd",
-    "gelf",
-    "awslogs",
-    "splunk",
-    "gcplogs",
-    "none",
-] as const;
-export type LogDriver = (typeof LOG_DRIVERS)[number];
-
-/** Log drivers whose files live on the host and honour max-size / max-file / compress. */
-export const FILE_LOG_DRIVERS: readonly LogDriver[] = ["json-file", "local"];
-
-/** One address pool for user-defined networks ("default-address-pools"). */
-export interface AddressPool {
-    /** CIDR the pool is carved from, e.g. "10.200.0.0/16". */
-    readonly base: string;
-    /** Prefix length of each network taken from the pool, e.g. 24. */
-    readonly size: number;
-}
-
-/**
- * Docker daemon settings, rendered into /etc/docker/daemon.json.
- * Every field is optional; unset fields are left out of daemon.json (dockerd's own default applies)
- * unless a default is documented here.
- */
-export interface DaemonSettings {
-    /** Where Docker keeps images, containers and volumes ("data-root"). Absolute path.
-     *  @default - `<dataDisk.mountPoint>/docker` when a data disk is set, else unset (/var/lib/docker) */
-    readonly dataRoot?: string;
-    /** Storage driver Docker must use ("storage-driver"); the gate refuses a host that runs another one.
-     *  @default "overlay2" */
-    readonly storageDriver?: StorageDriver;
-    /** Registry mirrors tried before Docker Hub ("registry-mirrors"), e.g. a pull-through cache. http(s) URLs.
-     *  @default - none */
-    readonly registryMirrors?: readonly string[];
-    /** Registries reached without TLS verification ("insecure-registries"): host[:port] or CIDR.
-     *  @default - none */
-    readonly insecureRegistries?: readonly string[];
-    /** Sockets dockerd listens on ("hosts"): unix:///path, tcp://addr:port or fd://. Setting it makes the
-     *  component rewrite docker.service's ExecStart without -H (the flag and the key may not both be set).
-     *  A tcp:// listener off loopback needs tlsVerify and the three TLS paths, or allowInsecureTcp.
-     *  @default - unset (the unit's -H fd://) */
-    readonly hosts?: readonly string[];
-    /** DNS servers for containers, tried in order ("dns"). IP addresses.
-     *  @default - the host's resolv.conf */
-    readonly dns?: readonly string[];
-    /** DNS search domains for containers ("dns-search").
-     *  @default - none */
-    readonly dnsSearch?: readonly string[];
-    /** resolv.conf options for containers ("dns-opts"), e.g. "ndots:2", "timeout:3".
-     *  @default - none */
-    readonly dnsOptions?: readonly string[];
-    /** Parallel layer downloads per pull ("max-concurrent-downloads"). 1–64.
-     *  @default - dockerd's 3 */
-    readonly maxConcurrentDownloads?: number;
-    /** Parallel layer uploads per push ("max-concurrent-uploads"). 1–64.
-     *  @default - dockerd's 5 */
-    readonly maxConcurrentUploads?: number;
-    /** Logging driver for new containers ("log-driver").
-     *  @default "json-file" */
-    readonly logDriver?: LogDriver;
-    /** Size at which a container's log file is rotated ("log-opts"."max-size"): a whole number and k, m or g.
-     *  Only for json-file and local.
-     *  @default "10m" */
-    readonly logMaxSize?: string;
-    /** Rotated log files kept per container ("log-opts"."max-file"). Only for json-file and local.
-     *  @default 3 */
-    readonly logMaxFiles?: number;
-    /** Compress rotated log files ("log-opts"."compress"). Only for json-file and local.
-     *  @default - unset (dockerd: false for json-file, true for local) */
-    readonly logCompress?: boolean;
-    /** Keep containers running while dockerd restarts ("live-restore").
-     *  @default true */
-    readonly liveRestore?: boolean;
-    /** Address pools for user-defined networks ("default-address-pools").
-     *  @default - dockerd's built-in pools */
-    readonly defaultAddressPools?: readonly AddressPool[];
-    /** User namespace remapping ("userns-remap"): "default" or user[:group]. Changing it hides existing
-     *  images and containers (dockerd uses a separate sub-directory of data-root).
-     *  @default - unset (no remapping) */
-    readonly usernsRemap?: string;
-    /** Seconds dockerd waits for containers to stop on shutdown ("shutdown-timeout").
-     *  @default - dockerd's 15 */
-    readonly shutdownTimeoutSeconds?: number;
-    /** Feature flags ("features"), e.g. { buildkit: true }.
-     *  @default - none */
-    readonly features?: Readonly<Record<string, boolean>>;
-    /** Address of the Prometheus metrics endpoint ("metrics-addr"), ip:port.
-     *  @default - unset (no endpoint) */
-    readonly metricsAddress?: string;
-    /** Daemon labels ("labels"), each "key=value".
-     *  @default - none */
-    readonly labels?: readonly string[];
-    /** Serve the TCP socket over TLS ("tls").
-     *  @default - unset */
-    readonly tls?: boolean;
-    /** Require client certificates signed by tlsCaCertPath ("tlsverify").
-     *  @default - unset */
-    readonly tlsVerify?: boolean;
-    /** CA certificate clients must be signed by ("tlscacert"). Absolute path on the host.
-     *  @default - unset */
-    readonly tlsCaCertPath?: string;
-    /** Server certificate ("tlscert"). Absolute path on the host.
-     *  @default - unset */
-    readonly tlsCertPath?: string;
-    /** Server private key ("tlskey"). Absolute path on the host.
-     *  @default - unset */
-    readonly tlsKeyPath?: string;
-    /** Debug logging ("debug").
-     *  @default - unset (false) */
-    readonly debug?: boolean;
-    /** Any other documented daemon.json key, verbatim (kebab-case key → JSON value). Keys and the JSON
-     *  types of their values are checked against Docker's reference (daemonKeys.ts); a key that has a
-     *  typed setting above must be set there; a key newer than the host's Engine is refused by the gate.
-     *  @default - none */
-    readonly extra?: Readonly<Record<string, unknown>>;
-}
+// The typed daemon settings, one row each: the daemon.json key a setting renders into, the shape of its value
+// (the validator's first check), its README line, plus the defaults and how dockerd picks up a change (SIGHUP
+// reload or restart). The rows are keyed by keyof DaemonSettings (args.ts), so a setting without a row, or a
+// row without a setting, does not compile; the renderer (daemonJson.ts), the validator (validate/schema.ts
+// builds the daemon shape from the rows and asserts it infers DaemonSettings exactly; validate/daemon.ts),
+// the activation classifier and the README's table (reference.ts; tests/unit/readme.test.ts) all read them.
+// Docker's own list of daemon.json keys, with their types and Engine versions, is daemonKeys.table.json.
+import { z } from "zod";
+import { DaemonSettings, LogDriver, Resolved, StorageDriver } from "./args";
+import { RELOADABLE_DAEMON_KEYS } from "./hostConstants";
 
 /** How dockerd picks up a changed key. */
 export type Activation = "reload" | "restart";
 
 /** One row of the settings table. */
 export interface SettingSpec {
-    /** Field of DaemonSettings. */
-    readonly setting: keyof DaemonSettings;
-    /** Top-level daemon.json key the field renders into. */
-    readonly daemonKey: string;
-    /** The default as shown in the README ("-" when unset). */
-    readonly defaultText: string;
+    /** The top-level daemon.json key the setting renders into ("log-opts" for the log options). Absent for
+     *  extra, whose own keys are daemon.json keys. */
+    readonly daemonKey?: string;
+    /** The log option it sets inside "log-opts" (rendered as a string: dockerd wants every value there one). */
+    readonly logOpt?: "max-size" | "max-file" | "compress";
+    /** The shape of its value (every setting is optional). */
+    readonly shape: z.ZodType;
+    /** The default as the README shows it, where it is not a value of DAEMON_DEFAULTS.
+     *  @default - the DAEMON_DEFAULTS value in backquotes, else "-" */
+    readonly defaultText?: string;
     /** One-line summary for the README. */
     readonly summary: string;
 }
 
+const strings = z.array(z.string());
+const wholeNumber = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** The typed settings, in README order. */
+export const SETTINGS = {
+    dataRoot: { daemonKey: "data-root", shape: z.string(), defaultText: "`<mountPoint>/docker` with a data disk, else unset", summary: "where images, containers and volumes live" },
+    storageDriver: { daemonKey: "storage-driver", shape: z.enum(StorageDriver), summary: "driver the gate requires and dockerd uses" },
+    registryMirrors: { daemonKey: "registry-mirrors", shape: strings, summary: "http(s) mirror URLs, e.g. a pull-through cache" },
+    insecureRegistries: { daemonKey: "insecure-registries", shape: strings, summary: "host[:port] or CIDR reached without TLS verification" },
+    maxConcurrentDownloads: { daemonKey: "max-concurrent-downloads", shape: wholeNumber(1, 64), defaultText: "- (dockerd: 3)", summary: "parallel layer downloads per pull, 1–64" },
+    maxConcurrentUploads: { daemonKey: "max-concurrent-uploads", shape: wholeNumber(1, 64), defaultText: "- (dockerd: 5)", summary: "parallel layer uploads per push, 1–64" },
+    hosts: { daemonKey: "hosts", shape: strings, defaultText: "- (unit's `-H fd://`)", summary: "listeners; setting it rewrites ExecStart without `-H`" },
+    dns: { daemonKey: "dns", shape: strings, summary: "DNS servers for containers, tried in order" },
+    dnsSearch: { daemonKey: "dns-search", shape: strings, summary: "DNS search domains" },
+    dnsOptions: { daemonKey: "dns-opts", shape: strings, summary: "resolv.conf options, e.g. `ndots:2`" },
+    defaultAddressPools: {
+        daemonKey: "default-address-pools",
+        shape: z.array(z.strictObject({ base: z.string(), size: z.number().int() })),
+        summary: "`[{base, size}]` pools for user networks",
+    },
+    metricsAddress: { daemonKey: "metrics-addr", shape: z.string(), summary: "Prometheus endpoint, ip:port" },
+    logDriver: { daemonKey: "log-driver", shape: z.enum(LogDriver), summary: "logging driver for new containers" },
+    logMaxSize: { daemonKey: "log-opts", logOpt: "max-size", shape: z.string(), summary: "`max-size`: rotate a container log at this size (k, m, g)" },
+    logMaxFiles: { daemonKey: "log-opts", logOpt: "max-file", shape: wholeNumber(1, 100), summary: "`max-file`: rotated files kept per container" },
+    logCompress: { daemonKey: "log-opts", logOpt: "compress", shape: z.boolean(), summary: "`compress`: gzip rotated files" },
+    labels: { daemonKey: "labels", shape: strings, summary: "daemon labels, `key=value`" },
+    liveRestore: { daemonKey: "live-restore", shape: z.boolean(), summary: "containers keep running while dockerd restarts" },
+    usernsRemap: { daemonKey: "userns-remap", shape: z.string(), summary: "`default` or user[:group]; hides existing images" },
+    shutdownTimeoutSeconds: { daemonKey: "shutdown-timeout", shape: wholeNumber(0, 3600), defaultText: "- (dockerd: 15)", summary: "seconds to wait for containers on shutdown" },
+    debug: { daemonKey: "debug", shape: z.boolean(), summary: "debug logging" },
+    features: { daemonKey: "features", shape: z.record(z.string(), z.boolean()), summary: "feature flags, e.g. `{buildkit: true}`" },
+    extra: { shape: z.record(z.string(), z.any()), summary: "other documented daemon.json keys, verbatim" },
+} as const satisfies { readonly [K in keyof DaemonSettings]-?: SettingSpec };
+
+/** The names of the typed settings, in README order. */
+export type SettingName = keyof typeof SETTINGS;
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The rows as [name, spec] pairs, in README order. */
+export function settingRows(): [SettingName, SettingSpec][] {
+    return SETTING_NAMES.map((name) => [name, SETTINGS[name]]);
+}
+
 /** Defaults an operator expects; applied under the user's settings. */
 export const DAEMON_DEFAULTS = {
-    storageDriver: "overlay2",
-    logDriver: "json-file",
+    storageDriver: StorageDriver.Overlay2,
+    logDriver: LogDriver.JsonFile,
     logMaxSize: "10m",
     logMaxFiles: 3,
     liveRestore: true,
-} as const satisfies Partial<DaemonSettings>;
+} as const satisfies Partial<Resolved<DaemonSettings>>;
 
-/** Default mount point of the data disk; data-root defaults to `<mountPoint>/docker`. */
-export const DEFAULT_MOUNT_POINT = "/data";
+/** The default of a setting as the README shows it. */
+export function defaultText(name: SettingName): string {
+    const spec: SettingSpec = SETTINGS[name];
+    if (spec.defaultText !== undefined) return spec.defaultText;
+    return Object.hasOwn(DAEMON_DEFAULTS, name) ? `\`${String(DAEMON_DEFAULTS[name as keyof typeof DAEMON_DEFAULTS])}\`` : "-";
+}
+
+/** Log drivers whose files live on the host and honour max-size / max-file / compress. */
+export const FILE_LOG_DRIVERS: readonly LogDriver[] = [LogDriver.JsonFile, LogDriver.Local];
+
+/** The typed settings that render into a daemon.json key (every one but extra), by that key. */
+export function settingsOfDaemonKey(daemonKey: string): SettingName[] {
+    return settingRows().flatMap(([name, spec]) => (spec.daemonKey === daemonKey ? [name] : []));
+}
 
 /**
- * daemon.json keys dockerd re-reads on SIGHUP (`systemctl reload docker`); a change to any other key,
- * or to the docker.service drop-ins, needs a restart. Source: dockerd's reload documentation.
- * components/dockerHost/scripts/lib.sh carries the same list (tests/unit/scripts.test.ts checks).
+ * Settings that were typed settings once and are refused now, with the way forward. TLS has one way in:
+ * tlsCertificates, which stages the material on the host and sets tls, tlsverify and the three paths itself.
  */
-export const RELOADABLE_DAEMON_KEYS: readonly string[] = [
-    "authorization-plugins",
-    "debug",
-    "default-runtime",
-    "features",
-    "insecure-registries",
-    "labels",
-    "live-restore",
-    "max-concurrent-downloads",
-    "max-concurrent-uploads",
-    "max-download-attempts",
-    "registry-mirrors",
-    "runtimes",
-    "shutdown-timeout",
-];
+export const RETIRED_SETTINGS: Readonly<Record<string, string>> = Object.fromEntries(
+    ["tls", "tlsVerify", "tlsCaCertPath", "tlsCertPath", "tlsKeyPath"].map((name) => [
+        name,
+        `is not a daemon setting: TLS is configured with tlsCertificates, which stages the material on the host and writes tls, tlsverify and the three paths itself. Fix: remove daemon.${name} and set tlsCertificates ({caCertPem, serverCertPem, serverKeyPem}; npm run tls makes them).`,
+    ]),
+);
+
+export { RELOADABLE_DAEMON_KEYS };
 
 export function activationOf(daemonKey: string): Activation {
     return RELOADABLE_DAEMON_KEYS.includes(daemonKey) ? "reload" : "restart";
 }
-
-/** The typed settings, in README order. log-opts is rendered from three fields. */
-export const SETTINGS: readonly SettingSpec[] = [
-    { setting: "dataRoot", daemonKey: "data-root", defaultText: "`<mountPoint>/docker` with a data disk, else unset", summary: "where images, containers and volumes live" },
-    { setting: "storageDriver", daemonKey: "storage-driver", defaultText: "`overlay2`", summary: "driver the gate requires and dockerd uses" },
-    { setting: "registryMirrors", daemonKey: "registry-mirrors", defaultText: "-", summary: "http(s) mirror URLs, e.g. a pull-through cache" },
-    { setting: "insecureRegistries", daemonKey: "insecure-registries", defaultText: "-", summary: "host[:port] or CIDR reached without TLS verification" },
-    { setting: "hosts", daemonKey: "hosts", defaultText: "- (unit's `-H fd://`)", summary: "listeners; setting it rewrites ExecStart without `-H`" },
-    { setting: "dns", daemonKey: "dns", defaultText: "-", summary: "DNS servers for containers, tried in order" },
-    { setting: "dnsSearch", daemonKey: "dns-search", defaultText: "-", summary: "DNS search domains" },
-    { setting: "dnsOptions", daemonKey: "dns-opts", defaultText: "-", summary: "resolv.conf options, e.g. `ndots:2`" },
-    { setting: "maxConcurrentDownloads", daemonKey: "max-concurrent-downloads", defaultText: "- (dockerd: 3)", summary: "parallel layer downloads per pull, 1–64" },
-    { setting: "maxConcurrentUploads", daemonKey: "max-concurrent-uploads", defaultText: "- (dockerd: 5)", summary: "parallel layer uploads per push, 1–64" },
-    { setting: "logDriver", daemonKey: "log-driver", defaultText: "`json-file`", summary: "logging driver for new containers" },
-    { setting: "logMaxSize", daemonKey: "log-opts", defaultText: "`10m`", summary: "`max-size`: rotate a container log at this size (k, m, g)" },
-    { setting: "logMaxFiles", daemonKey: "log-opts", defaultText: "`3`", summary: "`max-file`: rotated files kept per container" },
-    { setting: "logCompress", daemonKey: "log-opts", defaultText: "-", summary: "`compress`: gzip rotated files" },
-    { setting: "liveRestore", daemonKey: "live-restore", defaultText: "`true`", summary: "containers keep running while dockerd restarts" },
-    { setting: "defaultAddressPools", daemonKey: "default-address-pools", defaultText: "-", summary: "`[{base, size}]` pools for user networks" },
-    { setting: "usernsRemap", daemonKey: "userns-remap", defaultText: "-", summary: "`default` or user[:group]; hides existing images" },
-    { setting: "shutdownTimeoutSeconds", daemonKey: "shutdown-timeout", defaultText: "- (dockerd: 15)", summary: "seconds to wait for containers on shutdown" },
-    { setting: "features", daemonKey: "features", defaultText: "-", summary: "feature flags, e.g. `{buildkit: true}`" },
-    { setting: "metricsAddress", daemonKey: "metrics-addr", defaultText: "-", summary: "Prometheus endpoint, ip:port" },
-    { setting: "labels", daemonKey: "labels", defaultText: "-", summary: "daemon labels, `key=value`" },
-    { setting: "tls", daemonKey: "tls", defaultText: "-", summary: "serve TCP over TLS" },
-    { setting: "tlsVerify", daemonKey: "tlsverify", defaultText: "-", summary: "require client certificates" },
-    { setting: "tlsCaCertPath", daemonKey: "tlscacert", defaultText: "-", summary: "CA certificate path on the host" },
-    { setting: "tlsCertPath", daemonKey: "tlscert", defaultText: "-", summary: "server certificate path on the host" },
-    { setting: "tlsKeyPath", daemonKey: "tlskey", defaultText: "-", summary: "server key path on the host" },
-    { setting: "debug", daemonKey: "debug", defaultText: "-", summary: "debug logging" },
-    { setting: "extra", daemonKey: "(any documented key)", defaultText: "-", summary: "other documented daemon.json keys, verbatim" },
-];

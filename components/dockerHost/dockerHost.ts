@@ -1,37 +1,29 @@
-// The DockerHost component: validated settings → ordered remote steps (scripts → gate → data-disk → tls →
-// apply → prune). Reads like a table of contents; each step's host logic lives in a script under scripts/
-// (run through run.sh), its plan in steps.ts, the SSH checks the program makes itself in ssh.ts.
+// The DockerHost component, a table of contents of what happens to a host: its inputs checked once
+// (validate.ts: the plain settings apart from the secret connection and TLS material) → pinned host keys and
+// drift checked over SSH (ssh.ts, drift.ts) → the daemon config and the plan (daemonJson.ts, steps.ts) → one
+// remote.Command per step, strictly ordered: the scripts upload, then gate, data-disk, tls, apply and prune
+// as the host has them, each running its host script under scripts/ (disk.sh for data-disk) through run.sh
+// → its outputs. No output holds a secret: the connection (its private keys) and the TLS material are only
+// ever inputs of the steps.
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHostArgs, DockerHostConfig, SshConnection, TlsCertificates } from "./args";
-import { effectiveDaemonSettings, renderDaemonJson } from "./daemonJson";
+import { DockerHostArgs, HostSettings, Resolved, SshConnection, TlsCertificates } from "./args";
+import { DaemonConfig, daemonConfig } from "./daemonJson";
+import { dockerHostUrl, sshDockerProvider } from "./dockerProvider";
 import { describeDrift, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
+import { HOST_PATHS } from "./hostConstants";
 import { parseHostKey } from "./hostKey";
-import { opensshOptions } from "./opensshOptions";
+import { checkOnce } from "./inputs";
 import { remoteUploadParent, SCRIPTS_DIR } from "./remoteCommand";
 import { endpointOf, HostKeyMismatchError, verifyHostKeys } from "./ssh";
-import { ownerToken, planSteps, RemoteStep, StepName } from "./steps";
-import { tlsDigest, tlsMaterialIssues, tlsParamLines } from "./tlsMaterial";
-import { DockerHostConfigError, findConfigIssues, hostAddressOf, PLACEHOLDER_HOST, validateDockerHostConfig } from "./validate";
+import { ownerToken, planSteps, RemoteStep, StepName, stepNames, STEPS } from "./steps";
+import { tlsDigest, tlsParamLines } from "./tlsMaterial";
+import { checkConnection, checkSettings, checkTlsCertificates, ConfigIssue, DockerHostConfigError, hostAddressOf } from "./validate";
 
-/** The settings part of a host's configuration (everything but the connection). */
-type HostSettings = Omit<DockerHostConfig, "connection">;
-
-// Stands in for the connection while only the settings are validated (the connection is checked on its
-// own, because its private key is secret and must not make the daemon.json preview secret too).
-const PLACEHOLDER_CONNECTION: SshConnection = {
-    host: PLACEHOLDER_HOST,
-    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\n-----END OPENSSH PRIVATE KEY-----",
-};
-
-// Stands in for the TLS PEMs in the settings (they are secret; only whether TLS is on shapes daemon.json).
-const PLACEHOLDER_TLS: TlsCertificates = {
-    caCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
-    serverCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----",
-    serverKeyPem: "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----",
-};
+/** Each host's checked connection, for dockerProvider(): never a property, so never an output. */
+const CONNECTIONS = new WeakMap<DockerHost, pulumi.Output<Resolved<SshConnection>>>();
 
 /**
  * Makes a reachable Linux machine a well-configured Docker host over SSH: refuses a host on the wrong
@@ -48,91 +40,79 @@ export class DockerHost extends pulumi.ComponentResource {
     public readonly lastAction: pulumi.Output<string>;
     /** Facts read from `docker info` after the apply. */
     public readonly facts: pulumi.Output<DockerFacts>;
-
-    private readonly connection: pulumi.Output<SshConnection>;
+    /** The host's Docker endpoint for the docker CLI and the docker provider: ssh://user@host:port. */
+    public readonly dockerHostUrl: pulumi.Output<string>;
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        // 1. Validate before anything is registered: synchronously when the values are known now, and again
-        //    once Outputs resolve (every step's inputs derive from the validated values, so none runs on error).
-        validateKnownNow(name, args);
+        // 1. Each part of the inputs checked once, all of them before anything is registered when they are
+        //    known now; the plan only ever sees the plain settings.
+        const { settings, connection, certificates } = checkedInputs(name, args);
         super("docker-host:index:DockerHost", name, {}, opts);
+        CONNECTIONS.set(this, connection);
 
-        const settings: pulumi.Output<HostSettings> = pulumi
-            .output({
-                dataDisk: args.dataDisk,
-                daemon: args.daemon,
-                allowInsecureTcp: args.allowInsecureTcp,
-                dockerReadyTimeoutSeconds: args.dockerReadyTimeoutSeconds,
-                lockTimeoutSeconds: args.lockTimeoutSeconds,
-                prune: args.prune,
-                detectDrift: args.detectDrift,
-                tlsListenAddress: args.tlsListenAddress,
-            })
-            .apply((s) => {
-                const tls = args.tlsCertificates === undefined ? {} : { tlsCertificates: PLACEHOLDER_TLS };
-                const { connection: _, ...rest } = validateDockerHostConfig(name, { ...dropUndefined(s), ...tls, connection: PLACEHOLDER_CONNECTION });
-                return rest;
-            });
-        this.connection = pulumi.output(args.connection).apply((c) => {
-            const issues = findConfigIssues({ connection: dropUndefined(c) });
-            if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf({ connection: c }));
-            return c as SshConnection;
-        });
+        // 2. The daemon config, computed once: its TLS version (a digest of the material, not secret) names
+        //    the directory daemon.json points at.
+        const tlsVersion = pulumi.unsecret(certificates.apply((c) => (c ? tlsDigest(c) : undefined)));
+        const daemon = pulumi.all([settings, tlsVersion]).apply(([s, version]) => daemonConfig(s, version));
 
-        // The TLS PEMs stay secret; the plan sees placeholders, the tls step gets the real ones on stdin, and
-        // their version (a digest, not secret) names the directory daemon.json points at. Material that would
-        // not serve (a key of another certificate, a foreign CA, expired) is refused before any step runs.
-        const certificates = pulumi.output(args.tlsCertificates).apply((c) => {
-            if (c === undefined) return undefined;
-            const issues = findConfigIssues({ connection: PLACEHOLDER_CONNECTION, tlsCertificates: c });
-            if (issues.length === 0) issues.push(...tlsMaterialIssues(c as TlsCertificates));
-            if (issues.length > 0) throw new DockerHostConfigError(name, issues);
-            return c as TlsCertificates;
-        });
-        const certificatesDigest = pulumi.unsecret(certificates.apply((c) => (c ? tlsDigest(c) : undefined)));
-
-        // 2. Pinned host keys are checked before anything else talks to the host (a wrong one fails preview
-        //    and up with both fingerprints); an unpinned host is named once in the preview.
-        const hostKeysOk = this.connection.apply((c) => this.checkHostKeys(name, c));
-
-        // 3. Drift: when asked (and the host is who it should be), compare it with what was last applied,
-        //    warn per key, and hand the apply step a repair token so `up` restores what was changed outside.
+        // 3. Pinned host keys are checked before anything else talks to the host (a wrong one fails preview
+        //    and up with both fingerprints); then, when asked, drift: warnings per key, and a repair token
+        //    that makes the apply step restore what was changed outside Pulumi.
+        const hostKeysOk = connection.apply((c) => this.checkHostKeys(name, c));
         const repairToken = pulumi.unsecret(
-            pulumi
-                .all([settings, this.connection, hostKeysOk])
-                .apply(async ([s, c, ok]) => (s.detectDrift && ok ? this.checkDrift(name, s, c) : undefined)),
+            pulumi.all([settings, daemon, connection, hostKeysOk]).apply(async ([s, d, c, ok]) => (s.detectDrift && ok ? this.checkDrift(name, d, c) : undefined)),
         );
 
-        // 4. The plan: ordered steps, each a remote.Command parented here. The host lock names this owner
-        //    to another run that has to wait.
+        // 4. The plan, and a remote.Command per step. The host lock names this owner to a run that waits.
         const owner = ownerToken(pulumi.getProject(), pulumi.getStack(), name);
-        const plan = pulumi
-            .all([settings, repairToken, certificatesDigest])
-            .apply(([s, token, digest]) => planSteps({ ...s, connection: PLACEHOLDER_CONNECTION }, { repairToken: token, tlsDigest: digest, owner }));
-        const stepNames: StepName[] = [
-            "gate",
-            ...(args.dataDisk === undefined ? [] : (["data-disk"] as const)),
-            ...(args.tlsCertificates === undefined ? [] : (["tls"] as const)),
-            "apply",
-            ...(args.prune === undefined ? [] : (["prune"] as const)),
-        ];
-        // No step starts before the host-key check has finished.
-        const connection = pulumi.secret(pulumi.all([this.connection, hostKeysOk]).apply(([c]) => toCommandConnection(c)));
+        const plan = pulumi.all([settings, daemon, repairToken]).apply(([s, d, token]) => planSteps(s, d, { repairToken: token, owner }));
+        const present = { dataDisk: args.dataDisk !== undefined, tlsCertificates: args.tlsCertificates !== undefined, prune: args.prune !== undefined };
+        const tlsStdin = pulumi.secret(certificates.apply((c) => (c ? tlsParamLines(c) : "")));
+        const apply = this.createSteps(name, stepNames(present), plan, { connection, hostKeysOk, tlsStdin }, opts);
+
+        // 5. Outputs.
+        const result = apply.stdout.apply(parseApplyResult);
+        this.daemonJson = daemon.apply((d) => d.text);
+        this.dockerHostUrl = pulumi.unsecret(connection.apply(dockerHostUrl));
+        this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
+        this.lastAction = result.apply((r) => r.action);
+        this.facts = result.apply((r) => r.facts);
+        this.registerOutputs({
+            daemonJson: this.daemonJson,
+            dockerHostUrl: this.dockerHostUrl,
+            dropIn: this.dropIn,
+            lastAction: this.lastAction,
+            facts: this.facts,
+        });
+    }
+
+    /**
+     * The scripts upload and one remote.Command per step, strictly ordered, each parented here; returns the
+     * apply step's command. No step starts before the host-key check has finished.
+     */
+    private createSteps(
+        name: string,
+        names: readonly StepName[],
+        plan: pulumi.Output<RemoteStep[]>,
+        inputs: { connection: pulumi.Output<Resolved<SshConnection>>; hostKeysOk: pulumi.Output<boolean>; tlsStdin: pulumi.Output<string> },
+        opts: pulumi.ComponentResourceOptions | undefined,
+    ): command.remote.Command {
+        const connection = pulumi.secret(pulumi.all([inputs.connection, inputs.hostKeysOk]).apply(([c]) => toCommandConnection(c)));
         // Whatever makes the steps run on another machine or as another user replaces them (the old ones'
         // delete runs on the old machine first), under any command plugin: the upstream plugin updates in
         // place on a `connection` change, so that alone would leave the new host without the scripts.
         // A new key or key material alone is an in-place update: the steps run again and change nothing.
-        const triggers = pulumi.unsecret(this.connection.apply(replacementTriggers));
+        const triggers = pulumi.unsecret(inputs.connection.apply(replacementTriggers));
         // The step scripts, uploaded to ~/.docker-host/<digest>/scripts; every step installs them root-owned
-        // and verified (run.sh) and runs one of them.
-        const scripts = new command.remote.CopyToRemote(
+        // and verified (run.sh) and runs one of them. The upload waits for whatever the component waits for
+        // (e.g. the previous rollout batch).
+        let previous: pulumi.Resource = new command.remote.CopyToRemote(
             `${name}-scripts`,
             { connection, triggers, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: remoteUploadParent() },
             { parent: this, dependsOn: opts?.dependsOn },
         );
-        let previous: pulumi.Resource = scripts;
         const commands = new Map<StepName, command.remote.Command>();
-        for (const stepName of stepNames) {
+        for (const stepName of names) {
             const step = plan.apply((steps) => findStep(steps, stepName));
             const cmd = new command.remote.Command(
                 `${name}-${stepName}`,
@@ -140,8 +120,9 @@ export class DockerHost extends pulumi.ComponentResource {
                     connection,
                     triggers,
                     create: step.create,
-                    delete: stepName === "gate" ? undefined : step.apply((s) => s.delete ?? ""),
-                    stdin: stepName === "tls" ? pulumi.secret(certificates.apply((c) => tlsParamLines(c!))) : step.stdin,
+                    delete: "deleteScript" in STEPS[stepName] ? step.apply((s) => s.delete ?? "") : undefined,
+                    // The tls step reads the TLS material, which never enters the plan.
+                    stdin: stepName === "tls" ? inputs.tlsStdin : step.apply((s) => s.stdin ?? ""),
                     // The scripts' progress lines (stderr) reach the operator; stdout is the step's JSON result.
                     logging: "stderr",
                     // The previous output would travel as environment variables that sshd's default
@@ -150,8 +131,6 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    // Strictly ordered: scripts → gate → data-disk → tls → apply → prune. The upload waits for whatever the
-                    // component waits for (e.g. the previous rollout batch).
                     dependsOn: [previous],
                     // No customTimeouts: a data-root copy takes as long as the data needs. The step runs on the
                     // host as its own transaction (txn.sh), so even an engine that stops waiting, or a lost
@@ -166,29 +145,16 @@ export class DockerHost extends pulumi.ComponentResource {
             commands.set(stepName, cmd);
             previous = cmd;
         }
-
-        // 5. Outputs.
-        const result = commands.get("apply")!.stdout.apply(parseApplyResult);
-        this.daemonJson = pulumi.all([settings, certificatesDigest]).apply(([s, digest]) => renderDaemonJson(s, digest));
-        this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
-        this.lastAction = result.apply((r) => r.action);
-        this.facts = result.apply((r) => r.facts);
-        this.registerOutputs({
-            daemonJson: this.daemonJson,
-            dropIn: this.dropIn,
-            lastAction: this.lastAction,
-            facts: this.facts,
-        });
+        return commands.get("apply")!;
     }
 
     /** Runs one bounded drift probe; findings and failures become warnings, never errors. */
-    private async checkDrift(name: string, settings: HostSettings, connection: SshConnection): Promise<string | undefined> {
-        const effective = effectiveDaemonSettings(settings);
+    private async checkDrift(name: string, daemon: DaemonConfig, connection: Resolved<SshConnection>): Promise<string | undefined> {
         try {
             const live = await readLiveState(connection);
             const report = describeDrift(name, live, {
-                dataRoot: effective.dataRoot ?? "/var/lib/docker",
-                storageDriver: effective.storageDriver ?? "overlay2",
+                dataRoot: daemon.effective.dataRoot ?? HOST_PATHS.defaultDataRoot,
+                storageDriver: daemon.effective.storageDriver ?? "overlay2",
             });
             report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
             return report.repairToken;
@@ -201,12 +167,10 @@ export class DockerHost extends pulumi.ComponentResource {
 
     /** Enforces pinned host keys before any step can run; names each unpinned hop once in a preview.
      *  False when a machine offered another key than the pinned one (the run then fails). */
-    private async checkHostKeys(name: string, connection: SshConnection): Promise<boolean> {
+    private async checkHostKeys(name: string, connection: Resolved<SshConnection>): Promise<boolean> {
         const unpinned = [
             ...(connection.hostKey === undefined ? [endpointOf(connection)] : []),
-            ...(connection.bastion && connection.bastion.hostKey === undefined
-                ? [`its bastion ${endpointOf(connection.bastion)}`]
-                : []),
+            ...(connection.bastion && connection.bastion.hostKey === undefined ? [`its bastion ${endpointOf(connection.bastion)}`] : []),
         ];
         if (pulumi.runtime.isDryRun() && unpinned.length > 0) {
             void pulumi.log.warn(
@@ -243,20 +207,41 @@ export class DockerHost extends pulumi.ComponentResource {
     }
 
     /**
-     * A @pulumi/docker provider that talks to this host's dockerd over SSH (`ssh://user@host:port`), for
-     * stacks that manage containers on it. Created only when called: its plugin must be installed, and a
-     * user other than root must be in the host's docker group (`docker system dial-stdio` runs without sudo).
-     * The connection's key is handed to the docker CLI's ssh as a private file (0600, in a 0700 directory
-     * of the temp dir), its pinned host keys as a known_hosts file, its bastion as a ProxyCommand.
-     * @param sshOpts more ssh options, after those
+     * TypeScript only: a @pulumi/docker provider for this host's dockerd over SSH (see dockerProvider.ts),
+     * created when called and after this host is configured. Other languages use dockerHostUrl.
+     * @param sshOpts more ssh options, after the key, the pinned host keys and the bastion
      */
     public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
-        const dockerHostUrl = pulumi.unsecret(this.connection.apply((c) => `ssh://${endpointOf(c)}`));
-        // The key, the pinned host keys (OpenSSH checks them strictly and never asks) and the bastion;
-        // only file paths leave this process, so the options need not be secret.
-        const allSshOpts = pulumi.unsecret(pulumi.all([this.connection, sshOpts ?? []]).apply(([c, extra]) => [...opensshOptions(c), ...extra]));
-        return new docker.Provider(name, { host: dockerHostUrl, sshOpts: allSshOpts }, { parent: this, dependsOn: [this] });
+        return sshDockerProvider(name, CONNECTIONS.get(this)!, sshOpts, { parent: this, dependsOn: [this] });
     }
+}
+
+/** A DockerHost's inputs, checked: the plain settings, the connection and the TLS material, each on its own. */
+interface CheckedInputs {
+    readonly settings: pulumi.Output<HostSettings>;
+    readonly connection: pulumi.Output<Resolved<SshConnection>>;
+    readonly certificates: pulumi.Output<Resolved<TlsCertificates> | undefined>;
+}
+
+/** Checks each part of the args once; throws every problem known at construction at once. */
+function checkedInputs(name: string, args: DockerHostArgs): CheckedInputs {
+    const { connection, tlsCertificates, ...settings } = args;
+    const refuse = (issues: readonly ConfigIssue[]) => new DockerHostConfigError(name, issues, hostAddressOf(args));
+    const parts = {
+        settings: checkOnce(settings, (s) => checkSettings(s, { tls: tlsCertificates !== undefined }), refuse),
+        connection: checkOnce(connection, checkConnection, refuse),
+        certificates:
+            tlsCertificates === undefined
+                ? { issuesNow: [], value: pulumi.output<Resolved<TlsCertificates> | undefined>(undefined) }
+                : checkOnce<Resolved<TlsCertificates> | undefined>(tlsCertificates, checkTlsCertificates, refuse),
+    };
+    const issues = [...parts.connection.issuesNow, ...parts.settings.issuesNow, ...parts.certificates.issuesNow];
+    if (issues.length > 0) throw refuse(issues);
+    return {
+        settings: parts.settings.value,
+        connection: parts.connection.value,
+        certificates: parts.certificates.value,
+    };
 }
 
 function findStep(steps: readonly RemoteStep[], name: StepName): RemoteStep {
@@ -265,7 +250,7 @@ function findStep(steps: readonly RemoteStep[], name: StepName): RemoteStep {
     return step;
 }
 
-function toCommandConnection(c: SshConnection): command.types.input.remote.ConnectionArgs {
+function toCommandConnection(c: Resolved<SshConnection>): command.types.input.remote.ConnectionArgs {
     return {
         host: c.host,
         port: c.port ?? 22,
@@ -296,37 +281,6 @@ function pinnedLine(hostKey: string | undefined): string | undefined {
 }
 
 /** What decides which machine, as which user, the steps run on: a change replaces every step. */
-export function replacementTriggers(c: SshConnection): string[] {
+export function replacementTriggers(c: Resolved<SshConnection>): string[] {
     return [endpointOf(c), ...(c.bastion ? [`via ${endpointOf(c.bastion)}`] : [])];
-}
-
-/** Validates, at construction, the parts of the args that hold no Outputs or Promises yet. */
-function validateKnownNow(name: string, args: DockerHostArgs): void {
-    const known = (v: unknown) => (isPlain(v) ? v : undefined);
-    const candidate = dropUndefined({
-        connection: isPlain(args.connection) ? args.connection : PLACEHOLDER_CONNECTION,
-        dataDisk: known(args.dataDisk),
-        daemon: known(args.daemon),
-        allowInsecureTcp: known(args.allowInsecureTcp),
-        dockerReadyTimeoutSeconds: known(args.dockerReadyTimeoutSeconds),
-        lockTimeoutSeconds: known(args.lockTimeoutSeconds),
-        prune: known(args.prune),
-        detectDrift: known(args.detectDrift),
-        tlsCertificates: known(args.tlsCertificates),
-        tlsListenAddress: known(args.tlsListenAddress),
-    });
-    const issues = findConfigIssues(candidate);
-    if (issues.length > 0) throw new DockerHostConfigError(name, issues, hostAddressOf(candidate));
-}
-
-function isPlain(value: unknown): boolean {
-    if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
-    if (Array.isArray(value)) return value.every(isPlain);
-    if (value && typeof value === "object") return Object.values(value).every(isPlain);
-    return true;
-}
-
-/** Drops keys whose value is undefined (optional inputs that were not given). */
-function dropUndefined<T extends object>(value: T): T {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,10 +1,11 @@
 // Drift detection: read a host's live daemon.json, docker-host drop-in and `docker info` over SSH (during
 // preview and up), compare them with what docker-host last applied there, and say per key what changed
-// outside Pulumi. The apply step records what it applied (/var/lib/docker-host/applied-*), so "last
-// applied" needs no access to Pulumi state.
+// outside Pulumi. The apply step records what it applied (lib.sh's DH_APPLIED_*), so "last applied" needs
+// no access to Pulumi state.
 import { createHash } from "node:crypto";
 import { Client } from "ssh2";
-import { SshConnection } from "./args";
+import { Resolved, SshConnection } from "./args";
+import { HOST_PATHS } from "./hostConstants";
 import { DEFAULT_SSH_LIMITS, endpointOf, HostKeyMismatchError, SshLimits, withSsh } from "./ssh";
 
 /** What the host has now, and what docker-host applied last ("" when absent). */
@@ -26,12 +27,10 @@ export interface DriftReport {
     readonly repairToken?: string;
 }
 
-// Static: no user value. NUL-separated so file contents cannot be confused with separators.
+// Static: no user value (the paths are lib.sh's plain constants). NUL-separated so file contents cannot be
+// confused with separators.
 const READ_COMMAND = [
-    "cat /etc/docker/daemon.json 2>/dev/null; printf '\\0'",
-    "cat /var/lib/docker-host/applied-daemon.json 2>/dev/null; printf '\\0'",
-    "cat /etc/systemd/system/docker.service.d/10-docker-host.conf 2>/dev/null; printf '\\0'",
-    "cat /var/lib/docker-host/applied-10-docker-host.conf 2>/dev/null; printf '\\0'",
+    ...[HOST_PATHS.daemonJson, HOST_PATHS.appliedDaemonJson, HOST_PATHS.listenDropIn, HOST_PATHS.appliedListenDropIn].map((file) => `cat ${file} 2>/dev/null; printf '\\0'`),
     "if [ \"$(id -u)\" -eq 0 ]; then d=docker; else d='sudo -n docker'; fi; $d info --format '{{.DockerRootDir}} {{.Driver}}' 2>/dev/null || true",
 ].join("; ");
 
@@ -94,7 +93,7 @@ export function keyChanges(before: string, after: string): string[] {
 
 /** Reads the live state over SSH (through the bastion when there is one; pinned host keys enforced).
  *  Rejects with HostKeyMismatchError on a wrong host key, else with a clear reason. */
-export function readLiveState(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<LiveState> {
+export function readLiveState(connection: Resolved<SshConnection>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<LiveState> {
     const probe = (client: Client) =>
         new Promise<LiveState>((resolve, reject) =>
             client.exec(READ_COMMAND, (err, stream) => {

@@ -6,11 +6,11 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SshConnection } from "./args";
+import { Resolved, SshConnection } from "./args";
 import { knownHostsLine, parseHostKey } from "./hostKey";
 
 /** The ssh options for `connection`; never interactive, and strict about host keys where they are pinned. */
-export function opensshOptions(connection: SshConnection): string[] {
+export function opensshOptions(connection: Resolved<SshConnection>): string[] {
     const target = { host: connection.host, port: connection.port ?? 22, user: connection.user ?? "root" };
     const bastion = connection.bastion && { host: connection.bastion.host, port: connection.bastion.port ?? 22, user: connection.bastion.user ?? "root" };
     const known = [

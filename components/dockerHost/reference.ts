@@ -1,12 +1,12 @@
-// The README's configuration reference, generated from the settings table so the two cannot drift
-// (tests/unit/readme.test.ts fails when README.md does not contain exactly this text).
-import { activationOf, SETTINGS } from "./daemonSettings";
+// The README's daemon settings table, generated from the settings rows (daemonSettings.ts), so the two cannot
+// drift: tests/unit/readme.test.ts fails when README.md does not contain exactly this text.
+import { activationOf, defaultText, settingRows } from "./daemonSettings";
 
 export function configurationReferenceTable(): string {
-    const rows = SETTINGS.map((s) => {
-        const key = s.setting === "extra" ? "any documented key" : `\`${s.daemonKey}\``;
-        const activation = s.setting === "extra" ? "by key" : activationOf(s.daemonKey);
-        return `| \`daemon.${s.setting}\` | ${key} | ${s.defaultText} | ${activation} | ${s.summary} |`;
+    const rows = settingRows().map(([name, s]) => {
+        const key = s.daemonKey === undefined ? "any documented key" : `\`${s.daemonKey}\``;
+        const activation = s.daemonKey === undefined ? "by key" : activationOf(s.daemonKey);
+        return `| \`daemon.${name}\` | ${key} | ${defaultText(name)} | ${activation} | ${s.summary} |`;
     });
     return ["| setting | daemon.json key | default | applied by | what it does |", "|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -4,17 +4,14 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HOST_PATHS, SCRIPTS_DIR } from "./hostConstants";
+import type { StepScript } from "./steps";
 
-/** The host scripts under ./scripts, by step. */
-export const STEP_SCRIPTS = ["gate", "disk", "disk-delete", "apply", "apply-delete", "prune", "prune-delete", "tls", "tls-delete"] as const;
-export type StepScript = (typeof STEP_SCRIPTS)[number];
-
-/** The folder uploaded to every host. */
-export const SCRIPTS_DIR = join(__dirname, "scripts");
+export { SCRIPTS_DIR };
 /** Parent of the per-version upload folders, relative to the SSH user's home (sshd starts commands there). */
 export const REMOTE_PARENT_DIR = ".docker-host";
-/** Where run.sh installs each verified version, root-owned (keep equal to `lib=` in scripts/run.sh). */
-export const HOST_INSTALL_DIR = "/usr/local/lib/docker-host";
+/** Where run.sh installs each verified version, root-owned (run.sh's DH_INSTALL_DIR). */
+export const HOST_INSTALL_DIR = HOST_PATHS.installDir;
 
 const SAFE_ARG = /^[a-z-]+=[A-Za-z0-9.-]+$/;
 

@@ -2,7 +2,7 @@
 // verifying pinned host keys before anything else happens, all bounded in time. Used by the drift probe,
 // the host-key check that runs before any step, and the host-key scanner (`npm run host-keys`).
 import { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
-import { SshConnection } from "./args";
+import { Resolved, SshConnection } from "./args";
 import { fingerprintOf, HostKey, parseHostKey, PINNABLE_HOST_KEY_TYPES } from "./hostKey";
 
 /** Bounds on one SSH exchange, so an unreachable host cannot hang a preview. */
@@ -49,7 +49,7 @@ interface Hop {
 }
 
 /** The hops of a connection: the bastion first when there is one, then the target. */
-function hopsOf(connection: SshConnection): Hop[] {
+function hopsOf(connection: Resolved<SshConnection>): Hop[] {
     const pinned = (text: string | undefined) => {
         const key = text === undefined ? undefined : parseHostKey(text);
         return key && !("problem" in key) ? key : undefined; // validation refused bad pins already
@@ -88,7 +88,7 @@ function verifying(hop: Hop, seen: (key: Buffer) => void, fail: (e: Error) => vo
  * every pinned key was verified. Rejects with HostKeyMismatchError on a wrong key, else with a clear reason;
  * always ends every client it opened.
  */
-export function withSsh<T>(connection: SshConnection, use: (client: Client) => Promise<T>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<T> {
+export function withSsh<T>(connection: Resolved<SshConnection>, use: (client: Client) => Promise<T>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<T> {
     return withHops(hopsOf(connection), use, limits);
 }
 
@@ -115,7 +115,7 @@ function withHops<T>(hops: readonly Hop[], use: (client: Client) => Promise<T>, 
  * reached directly, the bastion's by logging in to it. Resolves when every pinned key matched; rejects with
  * HostKeyMismatchError when one did not, or with the reason the host could not be reached.
  */
-export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<void> {
+export function verifyHostKeys(connection: Resolved<SshConnection>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<void> {
     const hops = hopsOf(connection);
     return bounded(limits, (clients, fail) => {
         const handshake = (hop: Hop, sock?: NodeJS.ReadableStream) => connectHop(clients, hop, { limits, fail, sock, login: false }).then(() => undefined);
@@ -128,7 +128,7 @@ export function verifyHostKeys(connection: SshConnection, limits: SshLimits = DE
 }
 
 /** Scans one host's key (through its bastion when there is one; the bastion's pin, if any, is enforced). */
-export function scanHostKey(connection: SshConnection, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<Buffer> {
+export function scanHostKey(connection: Resolved<SshConnection>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<Buffer> {
     const hops = hopsOf(connection);
     const target = hops[hops.length - 1]!;
     return bounded(limits, (clients, fail) => {

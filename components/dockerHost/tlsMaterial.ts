@@ -1,24 +1,29 @@
-// TLS material of a host, pure: where each version lives on the host, its version digest, the tls step's
-// stdin, and the checks that refuse unusable material before anything changes (node:crypto's X509Certificate
-// and createPrivateKey: RSA and EC alike). The host repeats the checks with openssl (scripts/tls.sh).
+// TLS material of a host, pure: where each version lives on the host (the DH_TLS_* names of scripts/lib.sh),
+// its version digest, the tls step's stdin, and the checks that refuse unusable material before anything
+// changes (node:crypto's X509Certificate and createPrivateKey: RSA and EC alike). The host repeats the checks
+// with openssl (scripts/tls.sh). The material is secret (the server key): only its digest reaches the plan.
 import { createHash, createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
-import { TlsCertificates } from "./args";
+import { Resolved, TlsCertificates } from "./args";
+import { HOST_PATHS, TLS_VERSION } from "./hostConstants";
 
-/** Where docker-host stages TLS material on the host: one directory per version, `<TLS_DIR>/<version>/`. */
-export const TLS_DIR = "/etc/docker/tls";
+type Material = Resolved<TlsCertificates>;
 
-/** The files of one version; daemon.json's tlscacert, tlscert and tlskey point at them. */
-export function tlsPaths(version: string): { readonly caCert: string; readonly serverCert: string; readonly serverKey: string } {
-    if (!/^[0-9a-f]{12}$/.test(version)) throw new Error(`internal: TLS material version ${JSON.stringify(version)} is not 12 hex digits`);
-    return {
-        caCert: `${TLS_DIR}/${version}/ca.pem`,
-        serverCert: `${TLS_DIR}/${version}/server-cert.pem`,
-        serverKey: `${TLS_DIR}/${version}/server-key.pem`,
-    };
+/** The files of one version of the material on the host. */
+export interface TlsPaths {
+    readonly caCert: string;
+    readonly serverCert: string;
+    readonly serverKey: string;
+}
+
+/** The files of one version, `<DH_TLS_DIR>/<version>/…`; daemon.json's tlscacert, tlscert and tlskey point at them. */
+export function tlsPaths(version: string): TlsPaths {
+    if (!TLS_VERSION.test(version)) throw new Error(`internal: TLS material version ${JSON.stringify(version)} is not 12 hex digits`);
+    const dir = `${HOST_PATHS.tlsDir}/${version}`;
+    return { caCert: `${dir}/${HOST_PATHS.tlsCaFile}`, serverCert: `${dir}/${HOST_PATHS.tlsCertFile}`, serverKey: `${dir}/${HOST_PATHS.tlsKeyFile}` };
 }
 
 /** The tls step's stdin: each PEM base64-encoded on its own KEY=VALUE line. Secret: it holds the key. */
-export function tlsParamLines(tls: TlsCertificates): string {
+export function tlsParamLines(tls: Material): string {
     const b64 = (pem: string) => Buffer.from(pem, "utf8").toString("base64");
     return `CA_PEM_B64=${b64(tls.caCertPem)}\nCERT_PEM_B64=${b64(tls.serverCertPem)}\nKEY_PEM_B64=${b64(tls.serverKeyPem)}\n`;
 }
@@ -28,7 +33,7 @@ export function tlsParamLines(tls: TlsCertificates): string {
  * recomputes it and refuses a mismatch). It names the directory on the host, so a rotation is a daemon.json
  * change. Not secret: a digest.
  */
-export function tlsDigest(tls: TlsCertificates): string {
+export function tlsDigest(tls: Material): string {
     return createHash("sha256").update(tlsParamLines(tls)).digest("hex").slice(0, 12);
 }
 
@@ -50,7 +55,7 @@ const KEY = {
  * CA did not sign, a CA certificate that is no CA, and certificates outside their validity at `now`.
  * Empty when the material is usable.
  */
-export function tlsMaterialIssues(tls: TlsCertificates, now: Date = new Date()): TlsMaterialIssue[] {
+export function tlsMaterialIssues(tls: Material, now: Date = new Date()): TlsMaterialIssue[] {
     const issues: TlsMaterialIssue[] = [];
     const add = (key: string, message: string) => issues.push({ key, message });
     const ca = parseCertificate(tls.caCertPem);

@@ -6,10 +6,11 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DockerHostConfig, SshConnection } from "../../components/dockerHost/args";
+import { DockerHostConfig, HostSettings, Resolved, SshConnection } from "../../components/dockerHost/args";
 import { parseApplyResult, ApplyResult } from "../../components/dockerHost/facts";
 import { remoteUploadParent, SCRIPTS_DIR } from "../../components/dockerHost/remoteCommand";
-import { planSteps, RemoteStep } from "../../components/dockerHost/steps";
+import { PlanExtras, planConfig, RemoteStep } from "../../components/dockerHost/steps";
+import { tlsParamLines } from "../../components/dockerHost/tlsMaterial";
 import { validateDockerHostConfig } from "../../components/dockerHost/validate";
 
 const SANDBOX = join(__dirname, "../../sandbox/sandbox");
@@ -120,8 +121,8 @@ export function sh(host: SandboxHost, command: string): string {
 }
 
 /** A DockerHost configuration for a sandbox host (the connection is the sandbox's). */
-export function configFor(host: SandboxHost, rest: Omit<DockerHostConfig, "connection"> = {}, user?: string): DockerHostConfig {
-    const connection: SshConnection = {
+export function configFor(host: SandboxHost, rest: HostSettings & Pick<DockerHostConfig, "tlsCertificates"> = {}, user?: string): DockerHostConfig {
+    const connection: Resolved<SshConnection> = {
         host: host.host,
         port: host.port,
         user: user ?? host.user,
@@ -130,8 +131,16 @@ export function configFor(host: SandboxHost, rest: Omit<DockerHostConfig, "conne
     return validateDockerHostConfig(host.name, { ...rest, connection });
 }
 
+/** A step as its remote.Command gets it: the stdin for the tls step is the TLS material (never in the plan). */
+export type HostStep = RemoteStep & { readonly stdin: string };
+
+/** The steps DockerHost runs for a configuration, with the stdin each remote.Command gets. */
+export function hostSteps(config: DockerHostConfig, extras?: PlanExtras): HostStep[] {
+    return planConfig(config, extras).map((step) => ({ ...step, stdin: step.stdin ?? tlsParamLines(config.tlsCertificates!) }));
+}
+
 export interface StepRun extends Run {
-    readonly step: RemoteStep;
+    readonly step: HostStep;
 }
 
 /** Uploads the step scripts to ~/.docker-host/<digest>/scripts as `user`, like the component's CopyToRemote. */
@@ -150,7 +159,7 @@ export function uploadScripts(host: SandboxHost, user: string): void {
 export function applySteps(host: SandboxHost, config: DockerHostConfig): { runs: StepRun[]; result?: ApplyResult } {
     uploadScripts(host, config.connection.user ?? "root");
     const runs: StepRun[] = [];
-    for (const step of planSteps(config)) {
+    for (const step of hostSteps(config)) {
         const run = ssh(host, step.create, { user: config.connection.user, input: step.stdin });
         runs.push({ ...run, step });
         if (run.status !== 0) return { runs };
@@ -169,7 +178,7 @@ export function apply(host: SandboxHost, config: DockerHostConfig): ApplyResult 
 /** Runs the delete commands in reverse order, like `pulumi destroy`. */
 export function destroySteps(host: SandboxHost, config: DockerHostConfig): StepRun[] {
     const runs: StepRun[] = [];
-    for (const step of [...planSteps(config)].reverse()) {
+    for (const step of [...hostSteps(config)].reverse()) {
         if (!step.delete) continue;
         const run = ssh(host, step.delete, { user: config.connection.user, input: step.stdin });
         runs.push({ ...run, step });
@@ -180,7 +189,7 @@ export function destroySteps(host: SandboxHost, config: DockerHostConfig): StepR
 
 /** Runs one step's delete command, as Pulumi does when a setting (and so its step) is removed. */
 export function deleteStep(host: SandboxHost, config: DockerHostConfig, name: RemoteStep["name"]): Run {
-    const step = planSteps(config).find((s) => s.name === name);
+    const step = hostSteps(config).find((s) => s.name === name);
     assert.ok(step?.delete, `no delete for step ${name}`);
     return ssh(host, step.delete, { user: config.connection.user, input: step.stdin });
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { SshConnection } from "../../components/dockerHost/args";
+import { Resolved, SshConnection } from "../../components/dockerHost/args";
 import { opensshOptions } from "../../components/dockerHost/opensshOptions";
 import { allowHostToHostTraffic, downHost, hostTestsSkipReason, SandboxHost, sh, upHost } from "./harness";
 
@@ -14,13 +14,13 @@ describe("dockerProvider()'s OpenSSH options on real hosts", { skip: hostTestsSk
     let target: SandboxHost;
     let stopForwarding: (() => void) | undefined;
 
-    const viaBastion = (overrides: { hostKey?: string; bastionHostKey?: string } = {}): SshConnection => ({
+    const viaBastion = (overrides: { hostKey?: string; bastionHostKey?: string } = {}): Resolved<SshConnection> => ({
         host: target.host,
         privateKey: readFileSync(target.privateKeyPath, "utf8"),
         hostKey: overrides.hostKey ?? target.hostKey,
         bastion: { host: bastion.host, hostKey: overrides.bastionHostKey ?? bastion.hostKey },
     });
-    const sshWith = (connection: SshConnection) =>
+    const sshWith = (connection: Resolved<SshConnection>) =>
         spawnSync("ssh", [...opensshOptions(connection), "-o", "ConnectTimeout=10", `root@${connection.host}`, "docker", "version", "--format", "{{.Server.Version}}"], {
             encoding: "utf8",
             input: "",

@@ -4,7 +4,7 @@
 // DockerHost with the cache as its mirror: it pulls through the cache, and again with the upstream stopped.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mirrorDaemonSettings, registryCacheEnvironment } from "../../components/registryCache/registryCache";
+import { mirrorDaemonSettings, registryCacheEnvironment } from "../../components/registryCache/mirror";
 import { allowHostToHostTraffic, apply, configFor, downHost, hostTestsSkipReason, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const HOSTS = ["reg-upstream", "reg-cache", "reg-client"] as const;

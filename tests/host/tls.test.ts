@@ -10,11 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { TlsCertificates } from "../../components/dockerHost/args";
-import { planSteps } from "../../components/dockerHost/steps";
+import { Resolved, TlsCertificates } from "../../components/dockerHost/args";
 import { tlsDigest, tlsMaterialIssues } from "../../components/dockerHost/tlsMaterial";
 import { generateCa, issueClientCertificate, issueServerCertificate, KeyPair } from "../../components/tls/certificates";
-import { applySteps, configFor, deleteStep, dockerdIdentity, downHost, hostTestsSkipReason, remoteTreeSha, SandboxHost, sh, sha256, ssh, upHost, uploadScripts } from "./harness";
+import { applySteps, configFor, deleteStep, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, remoteTreeSha, SandboxHost, sh, sha256, ssh, upHost, uploadScripts } from "./harness";
 
 const NAME = "t-tls";
 
@@ -31,7 +30,7 @@ describe("a TCP socket with TLS", { skip: hostTestsSkipReason() }, () => {
     };
     const client = issueClientCertificate(ca, "operator");
     const stranger = issueClientCertificate(otherCa, "stranger");
-    const material = (server: KeyPair): TlsCertificates => ({ caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem });
+    const material = (server: KeyPair): Resolved<TlsCertificates> => ({ caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem });
     // The material of each test that installs one, in order: first, rotated, failed rotation, last.
     const versions: string[] = [];
     let rotated: KeyPair;
@@ -107,7 +106,7 @@ describe("a TCP socket with TLS", { skip: hostTestsSkipReason() }, () => {
         const mismatched = { ...material(rotated), serverKeyPem: other.keyPem };
         assert.deepEqual(tlsMaterialIssues(mismatched).map((i) => i.key), ["tlsCertificates.serverKeyPem"]); // the component's own check
         // The harness validates a configuration first; to prove the host's check, feed the tls step directly.
-        const step = planSteps({ ...configFor(host), tlsCertificates: mismatched }).find((s) => s.name === "tls")!;
+        const step = hostSteps({ ...configFor(host), tlsCertificates: mismatched }).find((s) => s.name === "tls")!;
         const [state, dockerd] = [etcDockerState(), dockerdIdentity(host)];
         uploadScripts(host, host.user);
         const run = ssh(host, step.create, { input: step.stdin });

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DockerHostConfig } from "../../components/dockerHost/args";
 import { HOST_INSTALL_DIR, remoteUploadParent, SCRIPTS_DIR, scriptsDigest } from "../../components/dockerHost/remoteCommand";
-import { planSteps } from "../../components/dockerHost/steps";
 import {
     apply,
     configFor,
+    hostSteps,
     dockerdIdentity,
     downHost,
     hostTestsSkipReason,
@@ -32,7 +32,7 @@ const INSTALLED = `${HOST_INSTALL_DIR}/${scriptsDigest()}`;
 const UPLOAD = `/root/${remoteUploadParent()}/scripts`;
 
 function stepOf(config: DockerHostConfig, name: string) {
-    const step = planSteps(config).find((s) => s.name === name);
+    const step = hostSteps(config).find((s) => s.name === name);
     assert.ok(step, `no ${name} step`);
     return step;
 }

@@ -2,8 +2,7 @@
 // nothing changes on the host.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { planSteps } from "../../components/dockerHost/steps";
-import { apply, applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
+import { apply, applySteps, configFor, downHost, hostSteps, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const NAME = "t-users";
 
@@ -34,7 +33,7 @@ describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
         const ours = sh(host, "cat /etc/docker/daemon.json");
         // Simulate an original configuration that dockerd refuses today.
         sh(host, `printf '{"log-level": "verbose"}\n' > /var/lib/docker-host/backup/daemon.json.orig && rm -f /var/lib/docker-host/backup/daemon.json.orig-absent`);
-        const step = planSteps(config).find((s) => s.name === "apply")!;
+        const step = hostSteps(config).find((s) => s.name === "apply")!;
         const res = ssh(host, step.delete!, { user: "deploy" });
         assert.equal(res.status, 1);
         assert.match(res.stderr, /Docker did not start on the host's original daemon\.json, so docker-host's configuration was put back and Docker runs on it/);

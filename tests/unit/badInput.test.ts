@@ -6,15 +6,19 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { DockerHostConfig } from "../../components/dockerHost/args";
 import { DAEMON_KEYS, DOCUMENTED_DAEMON_KEYS } from "../../components/dockerHost/daemonKeys";
-import { planSteps } from "../../components/dockerHost/steps";
+import { RETIRED_SETTINGS } from "../../components/dockerHost/daemonSettings";
+import { planConfig } from "../../components/dockerHost/steps";
+import { generateCa, issueServerCertificate } from "../../components/tls/certificates";
+import { tlsCertificates } from "./fixtures";
 import { DockerHostConfigError, findConfigIssues, machineKey, parseListener, validateDockerHostConfig } from "../../components/dockerHost/validate";
 import { RawStackConfig, readStackConfig, StackConfigError } from "../../components/stackConfig";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const CERT = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-const TLS_KEY = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-const CERTS = { caCertPem: CERT, serverCertPem: CERT, serverKeyPem: TLS_KEY };
+/** Real material: the validator checks what the PEMs hold. */
+const CERTS = tlsCertificates();
+const FOREIGN = issueServerCertificate(generateCa("foreign CA"), { ipAddresses: ["10.0.0.5"] });
 /** An OpenSSH key body whose header names the cipher aes256-ctr (a key with a passphrase). */
 const ENCRYPTED_OPENSSH = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAAAAAAAA==\n-----END OPENSSH PRIVATE KEY-----\n";
 const LOCAL = "unix:///var/run/docker.sock";
@@ -58,7 +62,7 @@ const range = (got: string, bound: string) => `${got} is out of range. Fix: use 
 const noKey = (hint: string) => `does not look like a private key (no "-----BEGIN ... PRIVATE KEY-----" line). Fix: pass the key's contents, not its path${hint}.`;
 const KEY_HINT = " (config: privateKeyPath reads a file)";
 const offLoopback = (h: string, byName = false) =>
-    `"${h}" exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host${byName ? ' (a name other than "localhost" counts as off loopback: it may resolve to any address)' : ""}. Fix: set tlsVerify with tlsCaCertPath, tlsCertPath and tlsKeyPath (port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.`;
+    `"${h}" exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host${byName ? ' (a name other than "localhost" counts as off loopback: it may resolve to any address)' : ""}. Fix: serve it with TLS client verification (tlsCertificates; port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.`;
 const notListener = (h: string) => `${JSON.stringify(h)} is not a listener. Fix: use "unix:///var/run/docker.sock", "fd://" or "tcp://127.0.0.1:2375".`;
 const extraType = (type: string, got: string, fix: string) => `dockerd expects ${type}, got ${got}. Fix: ${fix}.`;
 const FIX = {
@@ -71,6 +75,8 @@ const FIX = {
 };
 const undocumented = (hint?: string) => `is not a documented daemon.json key; dockerd would refuse to start.${hint ? ` Did you mean "${hint}"?` : ""} Fix: use a key from Docker's daemon.json reference.`;
 const typed = (setting: string, key: string) => `has a typed setting. Fix: use daemon.${setting} instead of extra["${key}"].`;
+const tlsKey = (key: string) => `is set by tlsCertificates, TLS's one way in. Fix: remove extra["${key}"] and set tlsCertificates ({caCertPem, serverCertPem, serverKeyPem}; npm run tls makes them).`;
+const retired = (setting: string) => RETIRED_SETTINGS[setting]!;
 
 /** Directories refused as they are, and the trees refused at any depth (validate/paths.ts). */
 const SYSTEM_DIRECTORIES = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/log"];
@@ -299,10 +305,10 @@ const HOST_ROWS: Record<string, HostRow[]> = {
         r("metrics address IPv6 without brackets", daemon({ metricsAddress: "::1:9323" }), "daemon.metricsAddress", /^"::1:9323" is not ip:port\./),
         r("label without =", daemon({ labels: ["env"] }), "daemon.labels[0]", '"env" is not key=value. Fix: use e.g. "env=prod".'),
         r("label with two =", daemon({ labels: ["a=b=c"] }), "daemon.labels[0]", /^"a=b=c" is not key=value\./),
-        r("tlsverify without certificates", daemon({ tlsVerify: true, tlsCaCertPath: "/etc/docker/ca.pem" }), "daemon.tlsVerify", "needs tlsCaCertPath, tlsCertPath and tlsKeyPath. Fix: set all three, or drop tlsVerify."),
-        r("tls without certificate", daemon({ tls: true }), "daemon.tls", "needs tlsCertPath and tlsKeyPath. Fix: set both, or drop tls."),
-        r("tls key path relative", daemon({ tlsKeyPath: "key.pem" }), "daemon.tlsKeyPath", '"key.pem" is a relative path. Fix: use an absolute path such as "/data/docker".'),
-        r("tls CA path with a space", daemon({ tlsCaCertPath: "/etc/docker/my ca.pem" }), "daemon.tlsCaCertPath", /contains characters outside/),
+        r("tlsVerify, TLS set by hand", daemon({ tlsVerify: true }), "daemon.tlsVerify", retired("tlsVerify")),
+        r("tls, TLS set by hand", daemon({ tls: true }), "daemon.tls", retired("tls")),
+        r("tlsKeyPath, TLS set by hand", daemon({ tlsKeyPath: "/etc/docker/key.pem" }), "daemon.tlsKeyPath", retired("tlsKeyPath")),
+        r("tlsCaCertPath, with the message pointing to tlsCertificates", daemon({ tlsCaCertPath: "/etc/docker/ca.pem" }), "daemon.tlsCaCertPath", /^is not a daemon setting: TLS is configured with tlsCertificates, .* Fix: remove daemon\.tlsCaCertPath and set tlsCertificates /),
         r("newline in a label", daemon({ labels: ["env=a\nb"] }), "daemon.labels[0]", "contains a control character (newline, tab, …). Fix: remove it."),
     ],
     "daemon.hosts": [
@@ -344,7 +350,8 @@ const HOST_ROWS: Record<string, HostRow[]> = {
         r("typed log-opts", extra({ "log-opts": { tag: "x" } }), "daemon.extra.log-opts", 'has typed settings. Fix: use daemon.logMaxSize, daemon.logMaxFiles or daemon.logCompress instead of extra["log-opts"].'),
         r("typed registry-mirrors", extra({ "registry-mirrors": [] }), "daemon.extra.registry-mirrors", typed("registryMirrors", "registry-mirrors")),
         r("typed storage-driver", extra({ "storage-driver": "overlay2" }), "daemon.extra.storage-driver", typed("storageDriver", "storage-driver")),
-        r("typed tlsverify", extra({ tlsverify: true }), "daemon.extra.tlsverify", typed("tlsVerify", "tlsverify")),
+        r("TLS's tlsverify", extra({ tlsverify: true }), "daemon.extra.tlsverify", tlsKey("tlsverify")),
+        r("TLS's tlscacert", extra({ tlscacert: "/etc/docker/ca.pem" }), "daemon.extra.tlscacert", tlsKey("tlscacert")),
         r("typed metrics-addr", extra({ "metrics-addr": "127.0.0.1:9323" }), "daemon.extra.metrics-addr", typed("metricsAddress", "metrics-addr")),
         r("newline in a value", extra({ "log-level": "info\nMOUNT_POINT=/" }), "daemon.extra.log-level", "contains a control character (newline, tab, …). Fix: remove it."),
         r("tab in a nested value", extra({ proxies: { "no-proxy": "a\tb" } }), "daemon.extra.proxies.no-proxy", "contains a control character (newline, tab, …). Fix: remove it."),
@@ -410,8 +417,11 @@ const HOST_ROWS: Record<string, HostRow[]> = {
         r("server key not PEM", host({ tlsCertificates: { ...CERTS, serverKeyPem: "/etc/key.pem" } }), "tlsCertificates.serverKeyPem", "is not a PEM private key. Fix: pass the server key's PEM text (as a secret)."),
         r("server key missing", host({ tlsCertificates: { caCertPem: CERT, serverCertPem: CERT } }), "tlsCertificates.serverKeyPem", typeMsg("a string", "nothing")),
         r("typo", host({ tlsCertificates: { ...CERTS, caCertPm: CERT } }), "tlsCertificates.caCertPm", /^unknown setting\. Did you mean "caCertPem"\?/),
-        r("daemon.tls as well", host({ tlsCertificates: CERTS, daemon: { tls: false } }), "daemon.tls", "is set by tlsCertificates. Fix: remove daemon.tls."),
-        r("daemon.tlsCaCertPath as well", host({ tlsCertificates: CERTS, daemon: { tlsCaCertPath: "/etc/docker/ca.pem" } }), "daemon.tlsCaCertPath", "is set by tlsCertificates. Fix: remove daemon.tlsCaCertPath."),
+        r("daemon.tls as well", host({ tlsCertificates: CERTS, daemon: { tls: false } }), "daemon.tls", retired("tls")),
+        r("daemon.tlsCaCertPath as well", host({ tlsCertificates: CERTS, daemon: { tlsCaCertPath: "/etc/docker/ca.pem" } }), "daemon.tlsCaCertPath", retired("tlsCaCertPath")),
+        r("a key of another certificate", host({ tlsCertificates: { ...CERTS, serverKeyPem: FOREIGN.keyPem } }), "tlsCertificates.serverKeyPem", /^does not belong to the server certificate /),
+        r("a server certificate of another CA", host({ tlsCertificates: { ...CERTS, serverCertPem: FOREIGN.certPem, serverKeyPem: FOREIGN.keyPem } }), "tlsCertificates.serverCertPem", /^is not signed by the CA in caCertPem; /),
+        r("PEMs that do not parse", host({ tlsCertificates: { ...CERTS, caCertPem: CERT } }), "tlsCertificates.caCertPem", /^is not a readable X\.509 certificate\./),
         r("listen address without certificates", host({ tlsListenAddress: "0.0.0.0:2376" }), "tlsListenAddress", "has no effect without tlsCertificates. Fix: add tlsCertificates or remove it."),
         r("listen address without port", host({ tlsCertificates: CERTS, tlsListenAddress: "0.0.0.0" }), "tlsListenAddress", '"0.0.0.0" is not ip:port. Fix: use e.g. "0.0.0.0:2376".'),
         r("listen address a name", host({ tlsCertificates: CERTS, tlsListenAddress: "docker.example.com:2376" }), "tlsListenAddress", /^"docker\.example\.com:2376" is not ip:port\./),
@@ -489,6 +499,7 @@ const STACK_ROWS: Record<string, StackRow[]> = {
         s("typo", cache({ host: "cache-1", prot: 5000 }), "docker-host:registryCache.prot", /^unknown setting\. Did you mean "port"\?/),
         s("no host", cache({ port: 5000 }), "docker-host:registryCache.host", "expected the name of one of the stack's hosts, got nothing. Fix: name a host from docker-host:hosts, e.g. host: web-1."),
         s("host a number", cache({ host: 1 }), "docker-host:registryCache.host", /^expected the name of one of the stack's hosts, got 1\./),
+        s("host an object without a prototype, on the SSH port", cache({ host: Object.create(null), port: 22 }), "docker-host:registryCache.port", /^22 is the SSH port of an object; /),
         s("host not in the stack", cache({ host: "nope" }), "docker-host:registryCache.host", '"nope" is not one of the stack\'s hosts. Fix: name a host from docker-host:hosts.'),
         s("host given as its address", cache({ host: "10.0.0.20" }), "docker-host:registryCache.host", /^"10\.0\.0\.20" is not one of the stack's hosts\./),
         s("port a word", cache({ host: "cache-1", port: "abc" }), "docker-host:registryCache.port", '"abc" is not a port. Fix: use a whole number from 1 to 65535, e.g. 5000.'),
@@ -651,10 +662,10 @@ const SCRIPT_SAFE_PATH = (p: string) => /^\/[A-Za-z0-9._@+/-]*$/.test(p) && !p.i
 
 /** What the host scripts assume of a plan; throws when the plan breaks it. */
 function assertSafePlan(config: DockerHostConfig): void {
-    const steps = planSteps(config);
+    const steps = planConfig(config);
     for (const step of steps) {
         if (step.name === "apply") {
-            const json = JSON.parse(step.stdin) as Record<string, unknown>;
+            const json = JSON.parse(step.stdin!) as Record<string, unknown>;
             const strings: string[] = [];
             const walk = (v: unknown): void => {
                 if (typeof v === "string") strings.push(v);
@@ -666,8 +677,10 @@ function assertSafePlan(config: DockerHostConfig): void {
             if (typeof json["data-root"] === "string") assert.ok(SCRIPT_SAFE_PATH(json["data-root"]), `data-root ${json["data-root"]}`);
             for (const h of (json.hosts as string[] | undefined) ?? []) assert.ok(parseListener(h), `listener ${h}`);
             for (const key of Object.keys(json)) assert.ok(Object.hasOwn(DAEMON_KEYS, key), `undocumented key ${key}`);
-        } else if (step.name !== "tls") {
-            for (const line of step.stdin.split("\n").filter(Boolean)) {
+        } else if (step.name === "tls") {
+            assert.equal(step.stdin, undefined, "the plan holds no TLS material");
+        } else {
+            for (const line of step.stdin!.split("\n").filter(Boolean)) {
                 assert.match(line, /^[A-Z_]+=[^\u0000-\u001f\u007f]*$/, line);
                 const [k, v] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
                 if (k === "MOUNT_POINT" || k === "DEVICE") assert.ok(SCRIPT_SAFE_PATH(v), line);
@@ -703,7 +716,6 @@ const PLAUSIBLE: readonly (readonly [readonly (string | number)[], fc.Arbitrary<
     [["daemon", "labels"], fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 })],
     [["daemon", "metricsAddress"], fc.oneof(fc.constantFrom("127.0.0.1:9323", "[::1]:9323", "localhost:9323"), fc.string({ maxLength: 10 }))],
     [["daemon", "extra"], fc.dictionary(fc.constantFrom(...DOCUMENTED_DAEMON_KEYS), anyJsonType, { maxKeys: 3 })],
-    [["daemon", "tlsVerify"], fc.option(fc.boolean(), { nil: undefined })],
     [["prune"], fc.option(fc.record({ schedule: fc.string({ maxLength: 12 }), olderThan: fc.stringMatching(/^[0-9]{0,3}[hmsd]?$/), keepLabel: fc.string({ maxLength: 8 }) }, { requiredKeys: [] }), { nil: undefined })],
     [["tlsCertificates"], fc.option(fc.constant(CERTS), { nil: undefined })],
     [["tlsListenAddress"], fc.option(fc.oneof(fc.constantFrom("0.0.0.0:2376", "[::]:2376"), fc.string({ maxLength: 10 })), { nil: undefined })],

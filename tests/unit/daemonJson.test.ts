@@ -1,14 +1,16 @@
+// The renderer (daemonJson.ts): golden daemon.json files, deterministic output whatever the key order, one
+// changed option one changed line, and the restart-class digest that tells a restart from a reload.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { changedDaemonKeys, renderDaemonJson, restartClassDigest } from "../../components/dockerHost/daemonJson";
-import { DaemonSettings } from "../../components/dockerHost/daemonSettings";
+import { DaemonSettings, Resolved } from "../../components/dockerHost/args";
 
 const golden = (name: string) => readFileSync(join(__dirname, "golden", name), "utf8");
 
-const FULL: DaemonSettings = {
+const FULL: Resolved<DaemonSettings> = {
     registryMirrors: ["https://mirror.example.com"],
     insecureRegistries: ["registry.local:5000"],
     hosts: ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"],
@@ -70,7 +72,7 @@ describe("renderDaemonJson", () => {
         );
         fc.assert(
             fc.property(settings, (s) => {
-                const reversed = Object.fromEntries(Object.entries(s).reverse()) as DaemonSettings;
+                const reversed = Object.fromEntries(Object.entries(s).reverse()) as Resolved<DaemonSettings>;
                 const a = renderDaemonJson({ daemon: s });
                 assert.equal(renderDaemonJson({ daemon: s }), a);
                 assert.equal(renderDaemonJson({ daemon: reversed }), a);

@@ -1,3 +1,5 @@
+// Drift detection (drift.ts): the live state parsed, each change named per key, the repair token, and the
+// probe bounded in time against in-process servers that never answer.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

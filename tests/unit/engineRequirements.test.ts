@@ -1,4 +1,4 @@
-// Docker's daemon.json key table (daemonKeys.ts), the Engine versions the plan hands the gate, and gate.sh's
+// Docker's daemon.json key table (daemonKeys.table.json, loaded by daemonKeys.ts), the Engine versions the plan hands the gate, and gate.sh's
 // version check, run in bash against stand-in docker/dockerd/systemctl commands (no host, no Docker).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -6,47 +6,21 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DockerHostConfig } from "../../components/dockerHost/args";
-import { daemonJsonObject, effectiveDaemonSettings } from "../../components/dockerHost/daemonJson";
+import { HostSettings } from "../../components/dockerHost/args";
+import { daemonJsonObject, renderDaemonJson } from "../../components/dockerHost/daemonJson";
 import { DAEMON_KEYS, DaemonJsonType, DOCUMENTED_DAEMON_KEYS, engineRequirements, formatEngineRequirements } from "../../components/dockerHost/daemonKeys";
-import { DaemonSettings, SETTINGS } from "../../components/dockerHost/daemonSettings";
-import { planSteps } from "../../components/dockerHost/steps";
+import { settingRows } from "../../components/dockerHost/daemonSettings";
+import { planConfig } from "../../components/dockerHost/steps";
+import { tlsPaths } from "../../components/dockerHost/tlsMaterial";
 import { findConfigIssues } from "../../components/dockerHost/validate";
+import { EVERY_SETTING } from "./fixtures";
 
 const GATE = join(__dirname, "../../components/dockerHost/scripts/gate.sh");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const connection = { host: "10.0.0.5", privateKey: KEY };
 
-/** Every typed setting set, so every key the renderer writes appears. */
-const EVERY_SETTING: DaemonSettings = {
-    dataRoot: "/data/docker",
-    storageDriver: "overlay2",
-    registryMirrors: ["https://mirror.example.com"],
-    insecureRegistries: ["registry.local:5000"],
-    hosts: ["unix:///var/run/docker.sock"],
-    dns: ["10.0.0.2"],
-    dnsSearch: ["corp.example.com"],
-    dnsOptions: ["ndots:2"],
-    maxConcurrentDownloads: 6,
-    maxConcurrentUploads: 2,
-    logDriver: "json-file",
-    logMaxSize: "20m",
-    logMaxFiles: 5,
-    logCompress: true,
-    liveRestore: true,
-    defaultAddressPools: [{ base: "10.200.0.0/16", size: 24 }],
-    usernsRemap: "default",
-    shutdownTimeoutSeconds: 30,
-    features: { buildkit: true },
-    metricsAddress: "127.0.0.1:9323",
-    labels: ["env=dev"],
-    tls: true,
-    tlsVerify: true,
-    tlsCaCertPath: "/etc/docker/ca.pem",
-    tlsCertPath: "/etc/docker/cert.pem",
-    tlsKeyPath: "/etc/docker/key.pem",
-    debug: false,
-};
+/** The TLS keys come from tlsCertificates: daemon.json with a version's paths. */
+const TLS_PATHS = tlsPaths("0123456789ab");
 
 function hasType(value: unknown, type: DaemonJsonType): boolean {
     const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -81,8 +55,8 @@ describe("the daemon.json key table", () => {
     });
 
     it("holds every key the renderer writes, and the renderer writes each with the type dockerd decodes", () => {
-        const json = daemonJsonObject(EVERY_SETTING);
-        for (const s of SETTINGS.filter((x) => x.setting !== "extra")) assert.ok(Object.hasOwn(DAEMON_KEYS, s.daemonKey), s.daemonKey);
+        const json = daemonJsonObject(EVERY_SETTING, TLS_PATHS);
+        for (const [, s] of settingRows()) if (s.daemonKey !== undefined) assert.ok(Object.hasOwn(DAEMON_KEYS, s.daemonKey), s.daemonKey);
         for (const [key, value] of Object.entries(json)) {
             const spec = DAEMON_KEYS[key];
             assert.ok(spec, `${key} is not in the table`);
@@ -97,11 +71,11 @@ describe("the daemon.json key table", () => {
 });
 
 describe("engineRequirements", () => {
-    const settings = (config: Omit<DockerHostConfig, "connection">) => effectiveDaemonSettings(config);
+    const settings = (config: HostSettings) => JSON.parse(renderDaemonJson(config)) as Record<string, unknown>;
 
-    it("is empty for the defaults and for every typed setting (all of them are in 20.10)", () => {
+    it("is empty for the defaults and for every typed setting and TLS (all of them are in 20.10)", () => {
         assert.deepEqual(engineRequirements(settings({})), []);
-        assert.deepEqual(engineRequirements(EVERY_SETTING), []);
+        assert.deepEqual(engineRequirements(daemonJsonObject(EVERY_SETTING, TLS_PATHS)), []);
     });
 
     it("names each newer key of daemon.extra with the release that introduced it, sorted by key", () => {
@@ -122,8 +96,8 @@ describe("engineRequirements", () => {
     });
 
     it("reaches the gate's stdin, as an empty line when nothing needs a newer Engine", () => {
-        assert.equal(planSteps({ connection })[0]!.stdin, "REQUIRED_STORAGE_DRIVER=overlay2\nENGINE_REQUIREMENTS=\n");
-        const gate = planSteps({ connection, daemon: { storageDriver: "btrfs", extra: { "allow-direct-routing": false, bip6: "fd00::1/64" } } })[0]!;
+        assert.equal(planConfig({ connection })[0]!.stdin, "REQUIRED_STORAGE_DRIVER=overlay2\nENGINE_REQUIREMENTS=\n");
+        const gate = planConfig({ connection, daemon: { storageDriver: "btrfs", extra: { "allow-direct-routing": false, bip6: "fd00::1/64" } } })[0]!;
         assert.equal(gate.name, "gate");
         assert.equal(gate.stdin, "REQUIRED_STORAGE_DRIVER=btrfs\nENGINE_REQUIREMENTS=allow-direct-routing@28.2.0 bip6@28.0.0\n");
         assert.ok(!gate.create.includes("allow-direct-routing"));
@@ -150,7 +124,7 @@ describe("gate.sh's Engine check (stand-in docker commands)", () => {
         const res = spawnSync("bash", [GATE], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_VERSION: version } });
         return { status: res.status, stdout: res.stdout, stderr: res.stderr };
     };
-    const stdinFor = (extra: Record<string, unknown>) => planSteps({ connection, daemon: { storageDriver: "btrfs", extra } })[0]!.stdin;
+    const stdinFor = (extra: Record<string, unknown>) => planConfig({ connection, daemon: { storageDriver: "btrfs", extra } })[0]!.stdin!;
 
     it("refuses Debian 12's 20.10 for an Engine 28.2 key, naming the key, both versions and the fix, before any change", () => {
         const res = gate("20.10.24+dfsg1", stdinFor({ "allow-direct-routing": true }));

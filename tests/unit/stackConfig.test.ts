@@ -1,4 +1,8 @@
+// The stack-config reader (stackConfig.ts): defaults merged under each host, the private key and pinned host
+// keys read from files or secrets, every problem of every host reported at once, the registry cache as the
+// others' first mirror, one entry per machine, and the dev stack as committed.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -172,6 +176,13 @@ describe("readStackConfig", () => {
             () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKey: "ssh-ed25519" }] }, readFile),
             /docker-host:hosts\[0\] \(a\)\.connection\.hostKey: "ssh-ed25519" is not an OpenSSH public key line/,
         );
+    });
+
+    it("is pure: loading it loads no component and no provider SDK", () => {
+        const probe = `require(${JSON.stringify(join(__dirname, "../../components/stackConfig"))}); console.log(JSON.stringify(Object.keys(require.cache).filter((m) => /@pulumi\\/(docker|command)\\/|\\/dockerHost\\/dockerHost|\\/registryCache\\/registryCache/.test(m))))`;
+        const res = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { encoding: "utf8" });
+        assert.equal(res.status, 0, res.stderr);
+        assert.deepEqual(JSON.parse(res.stdout), []);
     });
 
     it("accepts the dev stack as committed", () => {

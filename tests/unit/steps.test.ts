@@ -1,3 +1,6 @@
+// The plan (steps.ts) and the host scripts it runs: no user value in a command, the values on stdin, the
+// step list and the constants the TypeScript side shares with the scripts (one source each, checked here),
+// and the scripts' helpers run in bash.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -5,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DockerHostConfig } from "../../components/dockerHost/args";
-import { RELOADABLE_DAEMON_KEYS } from "../../components/dockerHost/daemonSettings";
-import { remoteCommand, remoteUploadParent, scriptsDigest, STEP_SCRIPTS } from "../../components/dockerHost/remoteCommand";
-import { paramLines, planSteps } from "../../components/dockerHost/steps";
+import { HOST_PATHS, readonlyConstants, RELOADABLE_DAEMON_KEYS, RUN_SH_STEPS, SESSION_STEPS, STEP_DEFAULTS, TLS_VERSION } from "../../components/dockerHost/hostConstants";
+import { remoteCommand, remoteUploadParent, scriptsDigest } from "../../components/dockerHost/remoteCommand";
+import { paramLines, planConfig, STEP_SCRIPTS, stepNames, STEPS } from "../../components/dockerHost/steps";
 
 const SCRIPTS = join(__dirname, "../../components/dockerHost/scripts");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -25,7 +28,7 @@ const CONFIG: DockerHostConfig = {
 };
 
 describe("planSteps", () => {
-    const steps = planSteps(CONFIG);
+    const steps = planConfig(CONFIG);
 
     it("orders gate → data-disk → apply", () => {
         assert.deepEqual(steps.map((s) => s.name), ["gate", "data-disk", "apply"]);
@@ -44,18 +47,27 @@ describe("planSteps", () => {
 
     it("passes the user's values on stdin instead", () => {
         assert.equal(steps[1]!.stdin, "DEVICE=/dev/disk/by-id/nvme-ssd-42\nFILESYSTEM=ext4\nMOUNT_POINT=/srv/ssd\n");
-        assert.equal(JSON.parse(steps[2]!.stdin)["data-root"], "/srv/ssd/docker-root");
+        assert.equal(JSON.parse(steps[2]!.stdin!)["data-root"], "/srv/ssd/docker-root");
+    });
+
+    it("passes the scripts' own defaults for the waits, and the transaction tokens to every step but the gate", () => {
+        const [gate, , apply] = steps;
+        assert.match(apply!.create, new RegExp(` ready-timeout=${STEP_DEFAULTS.readyTimeoutSeconds} .* owner=unknown lock-wait=${STEP_DEFAULTS.lockWaitSeconds}$`));
+        assert.match(apply!.delete!, new RegExp(` apply-delete v=[0-9a-f]{64} ready-timeout=${STEP_DEFAULTS.readyTimeoutSeconds} owner=unknown lock-wait=${STEP_DEFAULTS.lockWaitSeconds}$`));
+        assert.doesNotMatch(gate!.create, /owner=|lock-wait=/);
+        const custom = planConfig({ ...CONFIG, dockerReadyTimeoutSeconds: 90, lockTimeoutSeconds: 5 }, { owner: "p.s.web-1" }).find((s) => s.name === "apply")!;
+        assert.match(custom.create, / ready-timeout=90 .* owner=p\.s\.web-1 lock-wait=5$/);
     });
 
     it("adds the prune step last, with its documented defaults on stdin", () => {
-        const steps = planSteps({ connection: CONFIG.connection, prune: { olderThan: "24h" } });
+        const steps = planConfig({ connection: CONFIG.connection, prune: { olderThan: "24h" } });
         assert.deepEqual(steps.map((s) => s.name), ["gate", "apply", "prune"]);
         assert.equal(steps[2]!.stdin, "SCHEDULE=weekly\nRANDOMIZED_DELAY_SECONDS=3600\nOLDER_THAN=24h\nKEEP_LABEL=docker-host.keep\nVOLUMES=false\n");
         assert.match(steps[2]!.delete!, / prune-delete /);
     });
 
     it("leaves the data-disk step out without a data disk", () => {
-        assert.deepEqual(planSteps({ connection: CONFIG.connection }).map((s) => s.name), ["gate", "apply"]);
+        assert.deepEqual(planConfig({ connection: CONFIG.connection }).map((s) => s.name), ["gate", "apply"]);
     });
 
     it("refuses a parameter value that would add a line", () => {
@@ -105,13 +117,67 @@ describe("remoteCommand", () => {
     });
 });
 
-describe("host scripts", () => {
-    it("lib.sh lists the same reloadable keys as daemonSettings.ts", () => {
-        const lib = readFileSync(join(SCRIPTS, "lib.sh"), "utf8");
-        const m = /DH_RELOADABLE_KEYS="([^"]+)"/.exec(lib);
-        assert.deepEqual(m?.[1]?.split(","), [...RELOADABLE_DAEMON_KEYS]);
+describe("one step list: the plan, run.sh and the scripts folder agree", () => {
+    it("run.sh accepts exactly the scripts the plan's steps run", () => {
+        assert.deepEqual([...RUN_SH_STEPS].sort(), [...STEP_SCRIPTS].sort());
     });
 
+    it("the scripts folder holds a script for each of them, and besides only the helpers", () => {
+        const helpers = ["lib.sh", "run.sh", "txn.sh", "prune-run.sh"];
+        assert.deepEqual(readdirSync(SCRIPTS).sort(), [...STEP_SCRIPTS.map((s) => `${s}.sh`), ...helpers].sort());
+    });
+
+    it("only the read-only gate runs in the session; run.sh runs each step by its script's name", () => {
+        assert.deepEqual([...SESSION_STEPS], [STEPS.gate.script]);
+        for (const name of Object.keys(STEPS)) {
+            const step = planConfig({ connection: CONFIG.connection, dataDisk: { device: "/dev/vdb" }, prune: {} }).find((s) => s.name === name);
+            if (name === "tls") continue; // needs TLS material: tlsMaterial.test.ts
+            assert.ok(step, name);
+            const spec = STEPS[name as keyof typeof STEPS];
+            assert.match(step.create, new RegExp(` ${spec.script} v=`), name);
+            if ("deleteScript" in spec) assert.match(step.delete!, new RegExp(` ${spec.deleteScript} v=`), name);
+        }
+    });
+
+    it("orders the steps and adds the optional ones by the configuration's parts", () => {
+        assert.deepEqual(stepNames({ dataDisk: false, tlsCertificates: false, prune: false }), ["gate", "apply"]);
+        assert.deepEqual(stepNames({ dataDisk: true, tlsCertificates: true, prune: true }), ["gate", "data-disk", "tls", "apply", "prune"]);
+    });
+});
+
+describe("constants shared with the scripts (read from their readonly lines)", () => {
+    it("reads plain readonly lines, bare or quoted, and nothing that expands", () => {
+        const constants = readonlyConstants(["readonly DH_A=/x/y", "readonly DH_B='^[0-9]{2}$'", 'readonly DH_C="a,b"', "readonly DH_D=$((1 + 2))", 'readonly DH_E="$HOME"', "DH_F=1", "  readonly DH_G=z # c"].join("\n"));
+        assert.deepEqual([...constants.entries()], [["DH_A", "/x/y"], ["DH_B", "^[0-9]{2}$"], ["DH_C", "a,b"]]);
+    });
+
+    it("finds every value the TypeScript side uses, as the scripts see it", () => {
+        const lib = join(SCRIPTS, "lib.sh");
+        const bash = (expr: string) => spawnSync("bash", ["-c", `source "$1"; printf '%s' "${expr}"`, "x", lib], { encoding: "utf8" }).stdout;
+        assert.equal(bash("$DH_DAEMON_JSON"), HOST_PATHS.daemonJson);
+        assert.equal(bash("$DH_APPLIED_DAEMON_JSON $DH_APPLIED_DROPIN"), `${HOST_PATHS.appliedDaemonJson} ${HOST_PATHS.appliedListenDropIn}`);
+        assert.equal(bash("$DH_DROPIN_LISTEN $DH_DEFAULT_ROOT $DH_STATE_DIR"), `${HOST_PATHS.listenDropIn} ${HOST_PATHS.defaultDataRoot} ${HOST_PATHS.stateDir}`);
+        assert.equal(bash("$DH_TLS_DIR/$DH_TLS_CA_FILE $DH_TLS_CERT_FILE $DH_TLS_KEY_FILE"), `${HOST_PATHS.tlsDir}/${HOST_PATHS.tlsCaFile} ${HOST_PATHS.tlsCertFile} ${HOST_PATHS.tlsKeyFile}`);
+        assert.equal(bash("$DH_TLS_VERSION_RE"), TLS_VERSION.source);
+        assert.equal(bash("$DH_READY_TIMEOUT_DEFAULT $DH_LOCK_WAIT_DEFAULT"), `${STEP_DEFAULTS.readyTimeoutSeconds} ${STEP_DEFAULTS.lockWaitSeconds}`);
+        assert.deepEqual(bash("$DH_RELOADABLE_KEYS").split(","), [...RELOADABLE_DAEMON_KEYS]);
+        const run = spawnSync("sh", ["-c", `eval "$(grep '^readonly DH_' "$1")"; printf '%s|%s|%s' "$DH_INSTALL_DIR" "$DH_STEPS" "$DH_SESSION_STEPS"`, "x", join(SCRIPTS, "run.sh")], { encoding: "utf8" }).stdout;
+        assert.equal(run, `${HOST_PATHS.installDir}|${RUN_SH_STEPS.join(" ")}|${SESSION_STEPS.join(" ")}`);
+    });
+
+    it("no other script spells out a host path lib.sh or run.sh defines (they use the constants)", () => {
+        const paths = Object.values(HOST_PATHS).filter((p) => p.startsWith("/"));
+        for (const file of readdirSync(SCRIPTS).filter((f) => f !== "lib.sh" && f !== "run.sh")) {
+            const code = readFileSync(join(SCRIPTS, file), "utf8").split("\n").filter((line) => !/^\s*#/.test(line));
+            for (const path of paths) {
+                const line = code.find((l) => l.includes(path));
+                assert.equal(line, undefined, `${file} spells out ${path}: ${line}`);
+            }
+        }
+    });
+});
+
+describe("host scripts", () => {
     it("are shellcheck-clean", (t) => {
         const probe = spawnSync("shellcheck", ["--version"]);
         if (probe.error) {
@@ -119,12 +185,12 @@ describe("host scripts", () => {
             t.skip("shellcheck not installed");
             return;
         }
-        const res = spawnSync("shellcheck", ["-x", ...STEP_SCRIPTS.map((s) => `${s}.sh`), "lib.sh", "run.sh", "txn.sh"], { cwd: SCRIPTS, encoding: "utf8" });
+        const res = spawnSync("shellcheck", ["-x", ...readdirSync(SCRIPTS)], { cwd: SCRIPTS, encoding: "utf8" });
         assert.equal(res.status, 0, res.stdout);
     });
 
     it("parse the canonical daemon.json the way the renderer writes it", () => {
-        const daemonJson = planSteps(CONFIG)[2]!.stdin;
+        const daemonJson = planConfig(CONFIG)[2]!.stdin!;
         const lib = join(SCRIPTS, "lib.sh");
         const run = (fn: string) =>
             spawnSync("bash", ["-c", `source "$1"; ${fn}`, "x", lib], { input: daemonJson, encoding: "utf8" });
@@ -138,6 +204,20 @@ describe("host scripts", () => {
         // A hand-written, non-canonical file is reported (exit 3) so the apply restarts to be safe.
         const handWritten = spawnSync("bash", ["-c", 'source "$1"; f=$(mktemp); echo \'{"debug": true}\' >"$f"; restart_projection "$f"', "x", lib]);
         assert.equal(handWritten.status, 3);
+    });
+
+    it("apply.sh decides the activation by its table: data-root move, drop-ins, daemon.json", () => {
+        // decide_action, with the two states it reads stubbed (the table's rows, in order).
+        const decide = (rootMoves: string, dropIns: string, json: string) =>
+            spawnSync("bash", ["-c", `source <(sed '$d' "$1"); drop_ins_state() { echo ${dropIns}; }; daemon_json_state() { echo ${json}; }; decide_action ${rootMoves}`, "x", join(SCRIPTS, "apply.sh")], { encoding: "utf8" }).stdout.trim();
+        for (const dropIns of ["in-force", "edited", "changed"]) for (const json of ["same", "reloadable", "restart"]) assert.equal(decide("yes", dropIns, json), "restart");
+        for (const json of ["same", "reloadable", "restart"]) assert.equal(decide("no", "changed", json), "restart");
+        assert.equal(decide("no", "in-force", "same"), "none");
+        assert.equal(decide("no", "edited", "same"), "reload");
+        assert.equal(decide("no", "in-force", "reloadable"), "reload");
+        assert.equal(decide("no", "edited", "reloadable"), "reload");
+        assert.equal(decide("no", "in-force", "restart"), "restart");
+        assert.equal(decide("no", "edited", "restart"), "restart");
     });
 
     it("count a directory holding only lost+found as empty (a fresh ext4 disk at data-root)", () => {

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { renderDaemonJson } from "../../components/dockerHost/daemonJson";
-import { TlsCertificates } from "../../components/dockerHost/args";
-import { planSteps } from "../../components/dockerHost/steps";
+import { daemonConfig, renderDaemonJson } from "../../components/dockerHost/daemonJson";
+import { Resolved, TlsCertificates } from "../../components/dockerHost/args";
+import { planConfig, planSteps } from "../../components/dockerHost/steps";
 import { tlsDigest, tlsMaterialIssues, tlsPaths } from "../../components/dockerHost/tlsMaterial";
 import { generateCa, issueServerCertificate } from "../../components/tls/certificates";
 
@@ -18,11 +18,11 @@ const ca = generateCa("unit CA");
 const otherCa = generateCa("another CA");
 const server = issueServerCertificate(ca, { ipAddresses: ["192.0.2.10"] });
 const otherServer = issueServerCertificate(ca, { ipAddresses: ["192.0.2.11"] });
-const GOOD: TlsCertificates = { caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+const GOOD: Resolved<TlsCertificates> = { caCertPem: ca.certPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
 const DAY = 86_400_000;
 
 /** EC material (P-256) made by the openssl CLI: node-forge makes RSA only. Undefined without openssl. */
-function ecMaterial(): TlsCertificates | undefined {
+function ecMaterial(): Resolved<TlsCertificates> | undefined {
     if (spawnSync("openssl", ["version"]).status !== 0) return undefined;
     const dir = mkdtempSync(join(tmpdir(), "docker-host-ec-"));
     const run = (...args: string[]) => {
@@ -47,7 +47,7 @@ const bodyLines = (pem: string) => pem.split(/\r?\n/).filter((l) => l.length > 2
 
 describe("tlsMaterialIssues", () => {
     const shown: string[] = [];
-    const issues = (tls: TlsCertificates, now?: Date) => {
+    const issues = (tls: Resolved<TlsCertificates>, now?: Date) => {
         const found = tlsMaterialIssues(tls, now);
         shown.push(...found.map((i) => `${i.key}: ${i.message}`));
         return found;
@@ -131,20 +131,23 @@ describe("the material's version", () => {
     });
 
     it("is what daemon.json points at, and what the tls step stages; the apply command carries no tls token", () => {
-        const json = JSON.parse(renderDaemonJson({ tlsCertificates: GOOD })) as Record<string, unknown>;
+        const json = JSON.parse(renderDaemonJson({}, version)) as Record<string, unknown>;
         assert.equal(json.tlscacert, `/etc/docker/tls/${version}/ca.pem`);
         assert.equal(json.tlscert, `/etc/docker/tls/${version}/server-cert.pem`);
         assert.equal(json.tlskey, `/etc/docker/tls/${version}/server-key.pem`);
-        const steps = planSteps({ connection, tlsCertificates: GOOD });
+        const steps = planConfig({ connection, tlsCertificates: GOOD });
         assert.match(steps.find((s) => s.name === "tls")!.create, new RegExp(` tls v=[0-9a-f]+ version=${version}( |$)`));
         assert.doesNotMatch(steps.find((s) => s.name === "apply")!.create, / tls=/);
     });
 
-    it("comes from the plan's extras when the configuration holds placeholders, as in the component", () => {
-        const placeholder = { caCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----", serverKeyPem: "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----" };
-        const steps = planSteps({ connection, tlsCertificates: placeholder }, { tlsDigest: version });
-        assert.equal(JSON.parse(steps.find((s) => s.name === "apply")!.stdin).tlscert, `/etc/docker/tls/${version}/server-cert.pem`);
-        assert.match(steps.find((s) => s.name === "tls")!.create, new RegExp(` version=${version}( |$)`));
-        assert.equal(renderDaemonJson({ tlsCertificates: placeholder }, version), steps.find((s) => s.name === "apply")!.stdin);
+    it("is all the plan knows of the material: no PEM in any step, the tls step's stdin left to the component", () => {
+        const steps = planSteps({}, daemonConfig({}, version));
+        assert.deepEqual(steps.map((s) => s.name), ["gate", "tls", "apply"]);
+        assert.equal(steps.find((s) => s.name === "tls")!.stdin, undefined);
+        assert.equal(JSON.parse(steps.find((s) => s.name === "apply")!.stdin!).tlscert, `/etc/docker/tls/${version}/server-cert.pem`);
+        const material = [...bodyLines(GOOD.caCertPem), ...bodyLines(GOOD.serverCertPem), ...bodyLines(GOOD.serverKeyPem)];
+        for (const step of planConfig({ connection, tlsCertificates: GOOD })) {
+            for (const text of [step.create, step.delete ?? "", step.stdin ?? ""]) assert.ok(!material.some((line) => text.includes(line)), step.name);
+        }
     });
 });

@@ -1,7 +1,11 @@
+// The validator's entry point (validate.ts): a bad input per row with the exact key and message an operator
+// sees, and every problem reported at once, naming the host and its address.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RunError } from "@pulumi/pulumi/errors";
+import { RETIRED_SETTINGS } from "../../components/dockerHost/daemonSettings";
 import { DockerHostConfigError, findConfigIssues, validateDockerHostConfig } from "../../components/dockerHost/validate";
+import { tlsCertificates } from "./fixtures";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const host = (daemon: object, rest: object = {}) => ({ connection: { host: "10.0.0.5", privateKey: KEY }, daemon, ...rest });
@@ -23,10 +27,10 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
         name: "tcp off loopback without TLS",
         config: host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] }),
         key: "daemon.hosts[1]",
-        message: '"tcp://0.0.0.0:2375" exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host. Fix: set tlsVerify with tlsCaCertPath, tlsCertPath and tlsKeyPath (port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.',
+        message: '"tcp://0.0.0.0:2375" exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host. Fix: serve it with TLS client verification (tlsCertificates; port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.',
     },
     { name: "no local socket", config: host({ hosts: ["tcp://127.0.0.1:2375"] }), key: "daemon.hosts", message: 'has no local socket, so the docker CLI on the host (and these scripts) could not reach dockerd. Fix: add "unix:///var/run/docker.sock".' },
-    { name: "tlsverify without certs", config: host({ tlsVerify: true, tlsCaCertPath: "/etc/docker/ca.pem" }), key: "daemon.tlsVerify", message: "needs tlsCaCertPath, tlsCertPath and tlsKeyPath. Fix: set all three, or drop tlsVerify." },
+    { name: "TLS by hand", config: host({ tlsVerify: true }), key: "daemon.tlsVerify", message: RETIRED_SETTINGS.tlsVerify! },
     { name: "log options on journald", config: host({ logDriver: "journald", logMaxSize: "10m" }), key: "daemon.logMaxSize", message: 'only applies to the json-file and local log drivers, not "journald". Fix: remove logMaxSize or use logDriver "json-file".' },
     { name: "typo in extra", config: host({ extra: { "live-restor": true } }), key: "daemon.extra.live-restor", message: 'is not a documented daemon.json key; dockerd would refuse to start. Did you mean "live-restore"? Fix: use a key from Docker\'s daemon.json reference.' },
     { name: "typed key in extra", config: host({ extra: { "live-restore": true } }), key: "daemon.extra.live-restore", message: 'has a typed setting. Fix: use daemon.liveRestore instead of extra["live-restore"].' },
@@ -49,7 +53,7 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
     { name: "prune schedule with shell", config: host({}, { prune: { schedule: "weekly; reboot" } }), key: "prune.schedule", message: '"weekly; reboot" is not a systemd calendar expression. Fix: use e.g. "weekly" or "Sun *-*-* 03:00".' },
     { name: "prune age in days", config: host({}, { prune: { olderThan: "7d" } }), key: "prune.olderThan", message: '"7d" is not a duration. Fix: use hours, minutes or seconds, e.g. "168h".' },
     { name: "TLS key that is not PEM", config: host({}, { tlsCertificates: { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "/etc/key.pem" } }), key: "tlsCertificates.serverKeyPem", message: "is not a PEM private key. Fix: pass the server key's PEM text (as a secret)." },
-    { name: "TLS paths set twice", config: host({ tlsCaCertPath: "/etc/docker/ca.pem" }, { tlsCertificates: { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "-----BEGIN PRIVATE KEY-----" } }), key: "daemon.tlsCaCertPath", message: "is set by tlsCertificates. Fix: remove daemon.tlsCaCertPath." },
+    { name: "TLS paths set twice", config: host({ tlsCaCertPath: "/etc/docker/ca.pem" }, { tlsCertificates: tlsCertificates() }), key: "daemon.tlsCaCertPath", message: RETIRED_SETTINGS.tlsCaCertPath! },
     { name: "address pool too wide", config: host({ defaultAddressPools: [{ base: "10.0.0.0/16", size: 8 }] }), key: "daemon.defaultAddressPools[0].size", message: "8 must be between the base's prefix (16) and 30. Fix: use e.g. 24." },
 ];
 
@@ -66,15 +70,12 @@ describe("findConfigIssues", () => {
         assert.match(issue!.message, /^unknown setting\. Did you mean "maxConcurrentDownloads"\?/);
     });
 
-    it("accepts a tcp listener off loopback when allowInsecureTcp is set, and one with full TLS", () => {
+    it("accepts a tcp listener off loopback when allowInsecureTcp is set", () => {
         assert.deepEqual(findConfigIssues(host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] }, { allowInsecureTcp: true })), []);
-        const tls = { tlsVerify: true, tlsCaCertPath: "/etc/docker/ca.pem", tlsCertPath: "/etc/docker/cert.pem", tlsKeyPath: "/etc/docker/key.pem" };
-        assert.deepEqual(findConfigIssues(host({ ...tls, hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"] })), []);
     });
 
     it("counts tlsCertificates as TLS verification for every tcp listener", () => {
-        const certs = { caCertPem: "-----BEGIN CERTIFICATE-----", serverCertPem: "-----BEGIN CERTIFICATE-----", serverKeyPem: "-----BEGIN PRIVATE KEY-----" };
-        assert.deepEqual(findConfigIssues(host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2377"] }, { tlsCertificates: certs })), []);
+        assert.deepEqual(findConfigIssues(host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2377"] }, { tlsCertificates: tlsCertificates() })), []);
     });
 
     it("accepts the seed's settings", () => {

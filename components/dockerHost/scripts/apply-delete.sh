@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # apply-delete.sh — `pulumi destroy` of the apply step: put back the daemon.json the host had before
 # docker-host first changed it (or none, if it had none), remove the docker-host listen drop-in, and
 # restart Docker — on the host's original data root, brought up to date first: when docker-host moved
@@ -9,11 +8,12 @@
 #
 # One transaction under the host lock (txn.sh), journalled like apply.sh.
 # stdin:  nothing
-# args:   ready-timeout=SECONDS
+# args:   ready-timeout=SECONDS (default DH_READY_TIMEOUT_DEFAULT)
 # stdout: {"restored":…,"migrated":…,"facts":{…}}
 # exit:   0 Docker runs on the restored configuration; 1 refused (nothing changed), or it did not start on
 #         it — then docker-host's own configuration is put back and Docker started on it, and the backup is
 #         kept (journal on stderr).
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=apply-delete
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -66,7 +66,7 @@ $journal"
 
 main() {
   local arg live_root orig_root move="" migrated=false
-  READY_TIMEOUT=60
+  READY_TIMEOUT=$DH_READY_TIMEOUT_DEFAULT
   RESTORED=unchanged
   for arg in "$@"; do
     case $arg in
@@ -105,7 +105,7 @@ main() {
   start_stopped_containers
   journal_end
 
-  rm -f "$DH_STATE_DIR/active-dropins.sha256" "$DH_STATE_DIR/applied-daemon.json" "$DH_STATE_DIR/applied-10-docker-host.conf" \
+  rm -f "$DH_ACTIVE_DROPINS" "$DH_APPLIED_DAEMON_JSON" "$DH_APPLIED_DROPIN" \
     "$DH_BACKUP_DIR/daemon.json.orig" "$DH_BACKUP_DIR/daemon.json.orig-absent" "$DH_BACKUP_DIR/data-root.orig"
   log "restored the host's original daemon.json ($RESTORED); Docker root dir $(docker_fact '{{.DockerRootDir}}')"
   printf '{"restored":"%s","migrated":%s,"facts":%s}\n' "$RESTORED" "$migrated" "$(docker_facts_json)"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # apply.sh — install daemon.json and the docker.service drop-in, move data-root if it changes, and
 # activate the change with the least disruption; verify, and roll back on any failure.
 #
@@ -14,23 +13,31 @@
 # there since (then rsync brings it up to date: never a silent switch to older data); anything else is
 # refused. See plan_root_move in lib.sh.
 #
-# Activation: nothing when the files and active drop-ins already match (dockerd's PID stays); `reload`
-# (SIGHUP) when only keys dockerd reloads changed; `restart` otherwise (systemctl reset-failed first,
-# so repeated applies never trip the unit's StartLimitBurst).
+# Activation (the table at decide_action): nothing when the files and active drop-ins already match
+# (dockerd's PID stays); `reload` (SIGHUP) when only keys dockerd reloads changed; `restart` otherwise
+# (systemctl reset-failed first, so repeated applies never trip the unit's StartLimitBurst).
 #
 # stdin:  the exact bytes of the new /etc/docker/daemon.json (canonical, from daemonJson.ts)
-# args:   ready-timeout=SECONDS  restart-class=DIGEST (informational: shown in previews)
-#         repair=DIGEST (present when a drift check found files changed outside Pulumi)
-#         tls=DIGEST (accepted from earlier versions; TLS paths are in daemon.json now)
+# args:   ready-timeout=SECONDS (default DH_READY_TIMEOUT_DEFAULT)  restart-class=DIGEST (informational: shown
+#         in previews)  repair=DIGEST (present when a drift check found files changed outside Pulumi)
+#         tls=DIGEST (accepted from earlier versions and ignored; TLS paths are in daemon.json now)
+#         (txn.sh has taken owner= and lock-wait= already)
 # stdout: {"action":…,"migrated":…,"dropIns":{…},"facts":{…}}
 # exit:   0 applied and verified; 1 refused, or failed and rolled back (the reason and journal on stderr).
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=apply
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# Set by main and the checks; read by rollback and move_root_stopped (lib.sh) too.
 NEW_JSON=""
 NEW_DROPIN=""
 START_TS=""
+READY_TIMEOUT=""
+RESTART_CLASS=""
+REQUIRED_DRIVER=""
+NEW_ROOT=""
+LIVE_ROOT=""
 
 cleanup() { rm -f "$NEW_JSON" "$NEW_DROPIN"; }
 
@@ -109,36 +116,70 @@ $journal"
 $journal"
 }
 
-decide_action() {
-  local new_root=$1 live_root=$2 desired active installed old_projection new_projection
-  if [ "$new_root" != "$live_root" ]; then echo restart; return; fi
+# drop_ins_state — the docker.service drop-ins this apply wants, against the ones dockerd last started with
+# (DH_ACTIVE_DROPINS) and the ones on disk: "in-force" (all three agree), "edited" (dockerd runs with the
+# wanted ones, but a file on disk was changed since), "changed" (dockerd must start again to read them).
+drop_ins_state() {
+  local desired active installed
   desired=$(desired_dropins_digest)
   # No record: nothing of docker-host's was ever active.
-  active=$(cat "$DH_STATE_DIR/active-dropins.sha256" 2>/dev/null || sha_of /nonexistent /nonexistent)
+  active=$(cat "$DH_ACTIVE_DROPINS" 2>/dev/null || sha_of /nonexistent /nonexistent)
   installed=$(unit_inputs_digest "$DH_DROPIN_LISTEN")
-  if cmp -s "$NEW_JSON" "$DH_DAEMON_JSON" && [ "$desired" = "$active" ] && [ "$desired" = "$installed" ]; then
-    echo none
-    return
+  if [ "$desired" != "$active" ]; then
+    echo changed
+  elif [ "$desired" = "$installed" ]; then
+    echo in-force
+  else
+    echo edited
   fi
-  if [ "$desired" = "$active" ] && [ -e "$DH_DAEMON_JSON" ] \
-    && old_projection=$(restart_projection "$DH_DAEMON_JSON") \
-    && new_projection=$(restart_projection "$NEW_JSON") \
-    && [ "$old_projection" = "$new_projection" ]; then
-    echo reload
-    return
+}
+
+# daemon_json_state — the new daemon.json against the installed one: "same" (byte for byte), "reloadable"
+# (only keys dockerd reloads differ), "restart" (a restart-class key differs, there is none installed, or the
+# installed one is not canonical: hand-written).
+daemon_json_state() {
+  local old new
+  if cmp -s "$NEW_JSON" "$DH_DAEMON_JSON"; then
+    echo same
+  elif [ -e "$DH_DAEMON_JSON" ] && old=$(restart_projection "$DH_DAEMON_JSON") \
+    && new=$(restart_projection "$NEW_JSON") && [ "$old" = "$new" ]; then
+    echo reloadable
+  else
+    echo restart
   fi
-  echo restart
+}
+
+# decide_action ROOT_MOVES — how the change reaches dockerd (ROOT_MOVES: yes or no), the first row that
+# matches:
+#
+#   data-root   drop-ins    daemon.json   action    why
+#   moves       any         any           restart   the copy needs dockerd stopped anyway
+#   stays       changed     any           restart   dockerd reads drop-ins only when it starts
+#   stays       in-force    same          none      nothing to do: dockerd's PID stays
+#   stays       any         same          reload    only a drop-in file was edited on disk: rewritten, and
+#                                                   dockerd already runs with what it says
+#   stays       any         reloadable    reload    SIGHUP: dockerd re-reads those keys
+#   stays       any         restart       restart
+decide_action() {
+  local drop_ins json
+  drop_ins=$(drop_ins_state)
+  json=$(daemon_json_state)
+  case "$1:$drop_ins:$json" in
+    yes:*:*) echo restart ;;
+    no:changed:*) echo restart ;;
+    no:in-force:same) echo none ;;
+    no:*:same | no:*:reloadable) echo reload ;;
+    *) echo restart ;;
+  esac
 }
 
 # record_applied — keep copies of what is now in force, so drift checks can tell what changed outside Pulumi.
 record_applied() {
-  cmp -s "$DH_DAEMON_JSON" "$DH_STATE_DIR/applied-daemon.json" 2>/dev/null \
-    || cp -p "$DH_DAEMON_JSON" "$DH_STATE_DIR/applied-daemon.json"
+  cmp -s "$DH_DAEMON_JSON" "$DH_APPLIED_DAEMON_JSON" 2>/dev/null || cp -p "$DH_DAEMON_JSON" "$DH_APPLIED_DAEMON_JSON"
   if [ -e "$DH_DROPIN_LISTEN" ]; then
-    cmp -s "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/applied-10-docker-host.conf" 2>/dev/null \
-      || cp -p "$DH_DROPIN_LISTEN" "$DH_STATE_DIR/applied-10-docker-host.conf"
+    cmp -s "$DH_DROPIN_LISTEN" "$DH_APPLIED_DROPIN" 2>/dev/null || cp -p "$DH_DROPIN_LISTEN" "$DH_APPLIED_DROPIN"
   else
-    rm -f "$DH_STATE_DIR/applied-10-docker-host.conf"
+    rm -f "$DH_APPLIED_DROPIN"
   fi
 }
 
@@ -150,75 +191,54 @@ print_result() {
     "$action" "$migrated" "$(json_escape "$listen")" "$(json_escape "$disk")" "$(docker_facts_json)"
 }
 
-main() {
-  local arg digest="" action migrated=false move="" new_root live_root required_driver live_driver old_pid new_pid
-  READY_TIMEOUT=60
+# parse_args ARG... — sets READY_TIMEOUT and RESTART_CLASS.
+parse_args() {
+  local arg
+  READY_TIMEOUT=$DH_READY_TIMEOUT_DEFAULT
+  RESTART_CLASS=""
   for arg in "$@"; do
     case $arg in
       ready-timeout=*) READY_TIMEOUT=${arg#*=} ;;
-      restart-class=*) digest=${arg#*=} ;;
+      restart-class=*) RESTART_CLASS=${arg#*=} ;;
       repair=*) log "repairing drift (${arg#*=}): files were changed outside Pulumi" ;;
       tls=*) ;; # from earlier versions (TLS material is versioned in daemon.json now)
       *) die "unknown argument '$arg'" ;;
     esac
   done
   [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "ready-timeout must be a number of seconds"
+}
 
-  mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR" /etc/docker "$DH_DROPIN_DIR"
-  trap cleanup EXIT
-  NEW_JSON=$(mktemp /etc/docker/.daemon.json.new.XXXXXX)
-  NEW_DROPIN=$(mktemp "$DH_STATE_DIR/.dropin.XXXXXX")
-  cat >"$NEW_JSON"
+# check_before_change — every check that needs no change: the daemon.json received (canonical, and valid to
+# dockerd where it can say), Docker answering on the required storage driver, and the data-root it names.
+# Sets REQUIRED_DRIVER, NEW_ROOT and LIVE_ROOT; renders the listen drop-in into NEW_DROPIN.
+check_before_change() {
+  local live_driver
   [ -s "$NEW_JSON" ] || die "received an empty daemon.json on stdin"
   restart_projection "$NEW_JSON" >/dev/null || die "the daemon.json received is not in the canonical form daemonJson.ts renders"
   validate_with_dockerd "$NEW_JSON"
 
   docker_up || die "dockerd is not answering before the change, so nothing was changed. Fix: start Docker ('systemctl start docker') and re-run."
-  required_driver=$(json_top_string storage-driver "$NEW_JSON")
+  REQUIRED_DRIVER=$(json_top_string storage-driver "$NEW_JSON")
   live_driver=$(docker_fact '{{.Driver}}')
-  if [ -n "$required_driver" ] && [ "$live_driver" != "$required_driver" ]; then
-    die "Docker uses storage driver '$live_driver', not '$required_driver'; nothing was changed (see the gate step)."
+  if [ -n "$REQUIRED_DRIVER" ] && [ "$live_driver" != "$REQUIRED_DRIVER" ]; then
+    die "Docker uses storage driver '$live_driver', not '$REQUIRED_DRIVER'; nothing was changed (see the gate step)."
   fi
-  new_root=$(json_top_string data-root "$NEW_JSON")
-  new_root=${new_root:-$DH_DEFAULT_ROOT}
-  require_safe_path data-root "$new_root"
-  live_root=$(docker_fact '{{.DockerRootDir}}')
+  NEW_ROOT=$(json_top_string data-root "$NEW_JSON")
+  NEW_ROOT=${NEW_ROOT:-$DH_DEFAULT_ROOT}
+  require_safe_path data-root "$NEW_ROOT"
+  LIVE_ROOT=$(docker_fact '{{.DockerRootDir}}')
 
   if json_has_top_key hosts "$NEW_JSON"; then render_listen_dropin >"$NEW_DROPIN"; else : >"$NEW_DROPIN"; fi
-  action=$(decide_action "$new_root" "$live_root") || exit 1
-  log "action: $action (restart-class digest ${digest:-n/a}); data-root $live_root -> $new_root"
-  # Every check before the first change: where the data goes, and whether it fits there.
-  if [ "$new_root" != "$live_root" ]; then move=$(plan_root_move "$live_root" "$new_root") || exit 1; fi
+}
 
-  first_touch_backup
-  if [ "$action" = none ]; then
-    record_applied
-    print_result none false
-    return 0
-  fi
-
-  backup_previous
-  journal_begin apply
-  START_TS=$(date '+%Y-%m-%d %H:%M:%S')
-  old_pid=$(dockerd_pid)
-  if [ -n "$move" ]; then
-    move_root_stopped "$live_root" "$new_root" "$move"
-    migrated=true
-  fi
-
-  journal_set files installed
-  install_new_files
-  case $action in
-    reload) systemctl reload docker.service || rollback "systemctl reload docker failed" ;;
-    restart) restart_docker || rollback "docker.service did not start with the new configuration" ;;
-  esac
+# verify ACTION — dockerd answers, on the new root and storage driver; a reload was taken. Rolls back if not.
+verify() {
+  local action=$1 old_pid=$2 new_pid
   wait_for_docker "$READY_TIMEOUT" || rollback "dockerd did not answer within ${READY_TIMEOUT}s of the $action"
-
-  # Verify what dockerd really runs with.
-  [ "$(docker_fact '{{.DockerRootDir}}')" = "$new_root" ] \
-    || rollback "dockerd reports Docker root dir '$(docker_fact '{{.DockerRootDir}}')', expected '$new_root'"
-  if [ -n "$required_driver" ] && [ "$(docker_fact '{{.Driver}}')" != "$required_driver" ]; then
-    rollback "dockerd reports storage driver '$(docker_fact '{{.Driver}}')', expected '$required_driver'"
+  [ "$(docker_fact '{{.DockerRootDir}}')" = "$NEW_ROOT" ] \
+    || rollback "dockerd reports Docker root dir '$(docker_fact '{{.DockerRootDir}}')', expected '$NEW_ROOT'"
+  if [ -n "$REQUIRED_DRIVER" ] && [ "$(docker_fact '{{.Driver}}')" != "$REQUIRED_DRIVER" ]; then
+    rollback "dockerd reports storage driver '$(docker_fact '{{.Driver}}')', expected '$REQUIRED_DRIVER'"
   fi
   if [ "$action" = reload ]; then
     new_pid=$(dockerd_pid)
@@ -227,12 +247,52 @@ main() {
       rollback "dockerd refused to reload the new configuration"
     fi
   fi
+}
+
+# activate ACTION MOVE — the transaction: keep the previous files, copy data-root (MOVE: copy, delta or ""),
+# install the new files, reload or restart, verify; any failure rolls back (rollback, move_root_stopped).
+activate() {
+  local action=$1 move=$2 old_pid
+  backup_previous
+  journal_begin apply
+  START_TS=$(date '+%Y-%m-%d %H:%M:%S')
+  old_pid=$(dockerd_pid)
+  [ -z "$move" ] || move_root_stopped "$LIVE_ROOT" "$NEW_ROOT" "$move"
+
+  journal_set files installed
+  install_new_files
+  case $action in
+    reload) systemctl reload docker.service || rollback "systemctl reload docker failed" ;;
+    restart) restart_docker || rollback "docker.service did not start with the new configuration" ;;
+  esac
+  verify "$action" "$old_pid"
   journal_set files verified
-  [ -z "$move" ] || roots_switched "$live_root" "$new_root"
+  [ -z "$move" ] || roots_switched "$LIVE_ROOT" "$NEW_ROOT"
   start_stopped_containers
   journal_end
+  desired_dropins_digest >"$DH_ACTIVE_DROPINS"
+}
 
-  desired_dropins_digest >"$DH_STATE_DIR/active-dropins.sha256"
+main() {
+  local action move="" root_moves=no migrated=false
+  parse_args "$@"
+  mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR" "$(dirname "$DH_DAEMON_JSON")" "$DH_DROPIN_DIR"
+  trap cleanup EXIT
+  NEW_JSON=$(mktemp "$(dirname "$DH_DAEMON_JSON")/.daemon.json.new.XXXXXX")
+  NEW_DROPIN=$(mktemp "$DH_STATE_DIR/.dropin.XXXXXX")
+  cat >"$NEW_JSON"
+  check_before_change
+  [ "$NEW_ROOT" = "$LIVE_ROOT" ] || root_moves=yes
+  action=$(decide_action "$root_moves") || exit 1
+  log "action: $action (restart-class digest ${RESTART_CLASS:-n/a}); data-root $LIVE_ROOT -> $NEW_ROOT"
+  # The last check before the first change: where the data goes, and whether it fits there.
+  if [ "$root_moves" = yes ]; then
+    move=$(plan_root_move "$LIVE_ROOT" "$NEW_ROOT") || exit 1
+    migrated=true
+  fi
+
+  first_touch_backup
+  [ "$action" = none ] || activate "$action" "$move"
   record_applied
   print_result "$action" "$migrated"
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # disk-delete.sh — `pulumi destroy` of the data-disk step: drop docker.service's RequiresMountsFor
 # drop-in. The disk stays mounted and its mount unit stays enabled: destroy never unmounts or wipes data.
 #
 # stdin:  nothing
 # exit:   0 done; 1 failed.
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=data-disk-delete
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # disk.sh — prepare the dedicated data disk and mount it persistently.
 #
 # Every check comes before the first change (a refused mount point leaves a blank disk blank), and it
@@ -13,6 +12,7 @@
 # stdin:  DEVICE=/dev/vdb  FILESYSTEM=xfs|ext4  MOUNT_POINT=/data   (one per line)
 # stdout: {"device":…,"uuid":…,"filesystem":…,"formatted":true|false,"mountUnit":…}
 # exit:   0 mounted; 1 refused or failed (the reason on stderr).
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=data-disk
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

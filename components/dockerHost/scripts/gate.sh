@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # gate.sh — refuse a host before anything changes on it: dockerd must be installed and running, new enough
 # for every daemon.json key the plan will write (a dockerd refuses to start on a key it does not know, and
 # Debian 12's 20.10 has no --validate to say so beforehand), the kernel must support overlay, and Docker
@@ -12,6 +11,7 @@
 #           apart; empty when there are none. daemonKeys.ts: formatEngineRequirements)
 # stdout: {"storageDriver":…,"backingFilesystem":…,"serverVersion":…}
 # exit:   0 the host may be configured; 1 refused (the reason on stderr).
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=gate
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

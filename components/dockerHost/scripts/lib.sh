@@ -1,24 +1,39 @@
+# lib.sh — helpers and constants shared by the docker-host step scripts; each step sources it. Not run on its own.
 # shellcheck shell=bash
-# lib.sh — helpers shared by the docker-host step scripts; each step sources it. Not run on its own.
 #
 # Conventions: parameters arrive on stdin as KEY=VALUE lines (never on the command line); progress and
 # errors go to stderr; the last line on stdout is the step's JSON result.
+#
+# The `readonly DH_…=` lines below are also read by the TypeScript side (components/dockerHost/hostConstants.ts
+# parses the plain ones: a literal value, quoted or not), so a host path, a default or a key list has one
+# source, here. tests/unit/steps.test.ts checks that every constant TypeScript uses is defined here.
 
 set -euo pipefail
 umask 022
 
-# Constants used by the step scripts.
+# Constants used by the step scripts (and hostConstants.ts).
 # shellcheck disable=SC2034
 {
 
+# Where docker-host keeps its state, backups, jobs and records on the host.
 readonly DH_STATE_DIR=/var/lib/docker-host
 readonly DH_BACKUP_DIR=/var/lib/docker-host/backup
+# What the apply step last applied (drift detection compares the live files with these).
+readonly DH_APPLIED_DAEMON_JSON=/var/lib/docker-host/applied-daemon.json
+readonly DH_APPLIED_DROPIN=/var/lib/docker-host/applied-10-docker-host.conf
+# The digest of the drop-ins dockerd last started with (apply.sh: unit_inputs_digest).
+readonly DH_ACTIVE_DROPINS=/var/lib/docker-host/active-dropins.sha256
 readonly DH_DAEMON_JSON=/etc/docker/daemon.json
 readonly DH_DROPIN_DIR=/etc/systemd/system/docker.service.d
 readonly DH_DROPIN_LISTEN=/etc/systemd/system/docker.service.d/10-docker-host.conf
 readonly DH_DROPIN_DISK=/etc/systemd/system/docker.service.d/20-docker-host-data-disk.conf
+# Docker's own default data-root: the live root of a host nobody moved.
 readonly DH_DEFAULT_ROOT=/var/lib/docker
+# TLS material: one directory per version under DH_TLS_DIR, each holding these three files.
 readonly DH_TLS_DIR=/etc/docker/tls
+readonly DH_TLS_CA_FILE=ca.pem
+readonly DH_TLS_CERT_FILE=server-cert.pem
+readonly DH_TLS_KEY_FILE=server-key.pem
 # Names under DH_TLS_DIR: tls.sh's version directories (tlsDigest in tlsMaterial.ts) and its staging leftovers.
 readonly DH_TLS_VERSION_RE='^[0-9a-f]{12}$'
 readonly DH_TLS_STAGING_PREFIX=.docker-host-staging.
@@ -32,10 +47,22 @@ readonly DH_JOBS_DIR=/var/lib/docker-host/jobs
 readonly DH_JOURNAL=/var/lib/docker-host/transaction
 # Data roots Docker ran on under docker-host: <escaped path>.left, its mtime when Docker left that root.
 readonly DH_ROOTS_DIR=/var/lib/docker-host/roots
-# daemon.json keys dockerd re-reads on SIGHUP; keep equal to RELOADABLE_DAEMON_KEYS in daemonSettings.ts.
+# Defaults of the step arguments the plan always passes (ready-timeout=, lock-wait=): seconds to wait for
+# dockerd after a reload or restart, and for the host lock.
+readonly DH_READY_TIMEOUT_DEFAULT=60
+readonly DH_LOCK_WAIT_DEFAULT=600
 # Space a data-root copy needs beyond the data itself: 5 % plus this many bytes.
 readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
+# daemon.json keys dockerd re-reads on SIGHUP (dockerd's reload documentation); a change to any other key,
+# or to the docker.service drop-ins, needs a restart. daemonSettings.ts reads this list.
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
+# Scheduled pruning (prune.sh installs, prune-delete.sh removes): the timer, its service, their settings and
+# the script each run executes (prune-run.sh, copied).
+readonly DH_PRUNE_TIMER_UNIT=docker-host-prune.timer
+readonly DH_PRUNE_TIMER=/etc/systemd/system/docker-host-prune.timer
+readonly DH_PRUNE_SERVICE=/etc/systemd/system/docker-host-prune.service
+readonly DH_PRUNE_ENV=/etc/docker-host/prune.env
+readonly DH_PRUNE_BIN=/usr/local/libexec/docker-host/prune
 }
 
 DH_STEP=${DH_STEP:-step}
@@ -239,7 +266,7 @@ backup_previous() {
   rm -f "$DH_BACKUP_DIR"/daemon.json.prev* "$DH_BACKUP_DIR"/10-docker-host.conf.prev*
   if [ -e "$DH_DAEMON_JSON" ]; then cp -p "$DH_DAEMON_JSON" "$DH_BACKUP_DIR/daemon.json.prev"; else touch "$DH_BACKUP_DIR/daemon.json.prev-absent"; fi
   if [ -e "$DH_DROPIN_LISTEN" ]; then cp -p "$DH_DROPIN_LISTEN" "$DH_BACKUP_DIR/10-docker-host.conf.prev"; else touch "$DH_BACKUP_DIR/10-docker-host.conf.prev-absent"; fi
-  cp -p "$DH_STATE_DIR/active-dropins.sha256" "$DH_BACKUP_DIR/active-dropins.sha256.prev" 2>/dev/null || true
+  cp -p "$DH_ACTIVE_DROPINS" "$DH_BACKUP_DIR/active-dropins.sha256.prev" 2>/dev/null || true
 }
 
 restore_previous_files() {

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # prune-delete.sh — remove scheduled pruning (the setting was removed, or `pulumi destroy`): stop and
-# disable the timer, remove its units, environment file and script.
+# disable the timer, remove its units, environment file and script (the DH_PRUNE_* paths of lib.sh).
 #
 # stdin:  nothing
+# stdout: {"removed":true}
 # exit:   0 removed; 1 failed.
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=prune-delete
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 main() {
-  systemctl disable --quiet --now docker-host-prune.timer 2>/dev/null || true
-  rm -f /etc/systemd/system/docker-host-prune.timer /etc/systemd/system/docker-host-prune.service \
-    /etc/docker-host/prune.env /usr/local/libexec/docker-host/prune
+  systemctl disable --quiet --now "$DH_PRUNE_TIMER_UNIT" 2>/dev/null || true
+  rm -f "$DH_PRUNE_TIMER" "$DH_PRUNE_SERVICE" "$DH_PRUNE_ENV" "$DH_PRUNE_BIN"
   systemctl daemon-reload
   log "scheduled pruning removed"
   printf '{"removed":true}\n'

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # prune.sh — install (or update) scheduled pruning: a systemd service + timer that removes unused
 # containers, images and networks older than OLDER_THAN, never anything labelled KEEP_LABEL, and volumes
 # only when VOLUMES=true. Each run logs what it freed to the journal (journalctl -u docker-host-prune).
@@ -8,18 +7,15 @@
 #         VOLUMES=false   (one per line)
 # stdout: {"timer":…,"schedule":…,"nextRun":…}
 # exit:   0 installed and enabled; 1 refused or failed.
+# Paths: the DH_PRUNE_* constants of lib.sh (prune-delete.sh removes the same files).
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=prune
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-readonly PRUNE_BIN=/usr/local/libexec/docker-host/prune
-readonly PRUNE_ENV=/etc/docker-host/prune.env
-readonly PRUNE_SERVICE=/etc/systemd/system/docker-host-prune.service
-readonly PRUNE_TIMER=/etc/systemd/system/docker-host-prune.timer
-
 service_unit() {
   cat <<UNIT
-# Managed by docker-host: prunes unused Docker data (see docker-host-prune.timer).
+# Managed by docker-host: prunes unused Docker data (see $DH_PRUNE_TIMER_UNIT).
 [Unit]
 Description=Prune unused Docker data (docker-host)
 Requires=docker.service
@@ -27,8 +23,8 @@ After=docker.service
 
 [Service]
 Type=oneshot
-EnvironmentFile=$PRUNE_ENV
-ExecStart=$PRUNE_BIN
+EnvironmentFile=$DH_PRUNE_ENV
+ExecStart=$DH_PRUNE_BIN
 UNIT
 }
 
@@ -67,20 +63,20 @@ main() {
   [[ $P_KEEP_LABEL =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "KEEP_LABEL '$P_KEEP_LABEL' is not a label key"
   [[ $P_VOLUMES =~ ^(true|false)$ ]] || die "VOLUMES must be true or false"
 
-  mkdir -p "$(dirname "$PRUNE_BIN")" "$(dirname "$PRUNE_ENV")"
-  install_if_changed "$PRUNE_BIN" 0755 <"$(dirname "${BASH_SOURCE[0]}")/prune-run.sh" && changed=true
+  mkdir -p "$(dirname "$DH_PRUNE_BIN")" "$(dirname "$DH_PRUNE_ENV")"
+  install_if_changed "$DH_PRUNE_BIN" 0755 <"$(dirname "${BASH_SOURCE[0]}")/prune-run.sh" && changed=true
   printf 'PRUNE_OLDER_THAN=%s\nPRUNE_KEEP_LABEL=%s\nPRUNE_VOLUMES=%s\n' "$P_OLDER_THAN" "$P_KEEP_LABEL" "$P_VOLUMES" \
-    | install_if_changed "$PRUNE_ENV" 0644 && changed=true
-  service_unit | install_if_changed "$PRUNE_SERVICE" 0644 && changed=true
-  timer_unit "$P_SCHEDULE" "$P_RANDOMIZED_DELAY_SECONDS" | install_if_changed "$PRUNE_TIMER" 0644 && changed=true
+    | install_if_changed "$DH_PRUNE_ENV" 0644 && changed=true
+  service_unit | install_if_changed "$DH_PRUNE_SERVICE" 0644 && changed=true
+  timer_unit "$P_SCHEDULE" "$P_RANDOMIZED_DELAY_SECONDS" | install_if_changed "$DH_PRUNE_TIMER" 0644 && changed=true
   if [ "$changed" = true ]; then
     systemctl daemon-reload
-    systemctl restart docker-host-prune.timer
+    systemctl restart "$DH_PRUNE_TIMER_UNIT"
   fi
-  systemctl enable --quiet --now docker-host-prune.timer
-  next=$(systemctl show -p NextElapseUSecRealtime --value docker-host-prune.timer 2>/dev/null || true)
-  log "ok: docker-host-prune.timer ($P_SCHEDULE, up to ${P_RANDOMIZED_DELAY_SECONDS}s later; next: ${next:-unknown})"
-  printf '{"timer":"docker-host-prune.timer","schedule":%s,"nextRun":%s}\n' "$(json_escape "$P_SCHEDULE")" "$(json_escape "$next")"
+  systemctl enable --quiet --now "$DH_PRUNE_TIMER_UNIT"
+  next=$(systemctl show -p NextElapseUSecRealtime --value "$DH_PRUNE_TIMER_UNIT" 2>/dev/null || true)
+  log "ok: $DH_PRUNE_TIMER_UNIT ($P_SCHEDULE, up to ${P_RANDOMIZED_DELAY_SECONDS}s later; next: ${next:-unknown})"
+  printf '{"timer":"%s","schedule":%s,"nextRun":%s}\n' "$DH_PRUNE_TIMER_UNIT" "$(json_escape "$P_SCHEDULE")" "$(json_escape "$next")"
 }
 
 main "$@"

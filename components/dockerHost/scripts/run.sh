@@ -13,8 +13,13 @@ set -eu
 export LC_ALL=C
 umask 022
 
-# Where verified versions live (keep equal to HOST_INSTALL_DIR in remoteCommand.ts).
-lib=/usr/local/lib/docker-host
+# Read by hostConstants.ts too (the plan's steps and scripts must be these; tests/unit/steps.test.ts checks).
+# Where verified versions live.
+readonly DH_INSTALL_DIR=/usr/local/lib/docker-host
+# The step scripts a command may name, and those that run read-only in the SSH session (every other step
+# changes the host and runs as a detached transaction, txn.sh).
+readonly DH_STEPS="gate disk disk-delete apply apply-delete prune prune-delete tls tls-delete"
+readonly DH_SESSION_STEPS="gate"
 
 fail() {
   echo "docker-host on $(hostname): $*" >&2
@@ -26,13 +31,12 @@ step=${2:-}
 digest=${3:-}
 [ $# -ge 3 ] || { echo "usage: run.sh UPLOAD_DIR STEP v=DIGEST [ARG...]" >&2; exit 2; }
 shift 3
-case $step in
-  gate | disk | disk-delete | apply | apply-delete | prune | prune-delete | tls | tls-delete) ;;
-  *)
-    echo "docker-host: unknown step '$step'" >&2
-    exit 2
-    ;;
-esac
+unknown_step() {
+  echo "docker-host: unknown step '$step'" >&2
+  exit 2
+}
+case $step in "" | *[!a-z-]*) unknown_step ;; esac
+case " $DH_STEPS " in *" $step "*) ;; *) unknown_step ;; esac
 digest=${digest#v=}
 case $digest in
   *[!0-9a-f]* | "") echo "docker-host: v= must be the scripts' sha256" >&2; exit 2 ;;
@@ -66,11 +70,11 @@ installed_ok() {
 
 install_scripts() {
   local_tmp=""
-  mkdir -p "$lib"
-  chown root:root "$lib"
-  chmod 0755 "$lib"
+  mkdir -p "$DH_INSTALL_DIR"
+  chown root:root "$DH_INSTALL_DIR"
+  chmod 0755 "$DH_INSTALL_DIR"
   [ -d "$upload" ] || fail "the uploaded scripts are missing ($upload). Fix: upload them again (pulumi up --replace on the -scripts resource)."
-  local_tmp=$(mktemp -d "$lib/.install.XXXXXX")
+  local_tmp=$(mktemp -d "$DH_INSTALL_DIR/.install.XXXXXX")
   for f in "$upload"/*; do
     if [ ! -f "$f" ] || [ -L "$f" ]; then
       rm -rf "$local_tmp"
@@ -86,10 +90,10 @@ install_scripts() {
     fail "the scripts in $upload do not match the digest in the command (changed after the upload?); refusing to run them as root. Fix: upload them again (pulumi up --replace on the -scripts resource)."
   fi
   # Atomic: another run may have installed the same version meanwhile; then its copy is checked below.
-  mv -T "$local_tmp" "$lib/$digest" 2>/dev/null || rm -rf "$local_tmp"
+  mv -T "$local_tmp" "$DH_INSTALL_DIR/$digest" 2>/dev/null || rm -rf "$local_tmp"
 }
 
-target=$lib/$digest
+target=$DH_INSTALL_DIR/$digest
 if ! installed_ok "$target"; then
   if [ -e "$target" ]; then
     echo "docker-host: $target differs from version $digest (changed after it was installed); installing it again from the upload" >&2
@@ -100,7 +104,7 @@ if ! installed_ok "$target"; then
 fi
 touch "$target"
 
-if [ "$step" = gate ]; then
-  exec /bin/bash "$target/gate.sh" "$@"
-fi
+case " $DH_SESSION_STEPS " in
+  *" $step "*) exec /bin/bash "$target/$step.sh" "$@" ;;
+esac
 exec /bin/bash "$target/txn.sh" "$step" "$@"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # tls-delete.sh — remove the TLS material docker-host staged: its version directories
 # /etc/docker/tls/<version>/ (see tls.sh) and, on hosts set up by docker-host releases before versions, the
 # three files those kept directly in /etc/docker/tls (ca.pem, server-cert.pem, server-key.pem). It runs
@@ -10,6 +9,7 @@
 # stdin:  ignored
 # stdout: {"removed":true}
 # exit:   0 removed; 1 failed.
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=tls-delete
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,16 +26,16 @@ main() {
     if [[ $name == "$DH_TLS_STAGING_PREFIX"* ]]; then rm -rf "$entry"; continue; fi
     [[ $name =~ $DH_TLS_VERSION_RE ]] || continue
     if named_by_daemon_json "$entry/"; then
-      log "kept $entry: /etc/docker/daemon.json still points at it"
+      log "kept $entry: $DH_DAEMON_JSON still points at it"
       continue
     fi
     rm -rf "$entry"
   done
-  for name in ca.pem server-cert.pem server-key.pem; do
+  for name in "$DH_TLS_CA_FILE" "$DH_TLS_CERT_FILE" "$DH_TLS_KEY_FILE"; do
     entry="$DH_TLS_DIR/$name"
     [ -e "$entry" ] || continue
     if named_by_daemon_json "\"$entry\""; then
-      log "kept $entry: /etc/docker/daemon.json still points at it"
+      log "kept $entry: $DH_DAEMON_JSON still points at it"
       continue
     fi
     rm -f "$entry"

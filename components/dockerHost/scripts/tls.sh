@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # tls.sh — stage one version of the TLS material for dockerd's TCP socket, checked before it can be used.
 #
 # A version is a directory /etc/docker/tls/<version>/ (0755) holding ca.pem and server-cert.pem (0644) and
-# server-key.pem (0600), all root's; <version> is the first 12 hex digits of the sha256 of this step's
-# stdin (tlsDigest in tlsMaterial.ts). Before anything is written, the host's openssl checks the material
-# when it is installed (the key belongs to the certificate; the certificate verifies against the CA, which
-# is a CA; both within their validity); then the version is written to a temporary directory beside its
-# place and renamed into it. An existing version is never modified. Nothing dockerd reads changes here:
-# daemon.json points at a version, so the apply step switches to the new one, and its rollback (the
-# previous daemon.json) switches back.
+# server-key.pem (0600), all root's (the DH_TLS_* names of lib.sh, which tlsMaterial.ts reads too); <version>
+# is the first 12 hex digits of the sha256 of this step's stdin (tlsDigest in tlsMaterial.ts). Before
+# anything is written, the host's openssl checks the material when it is installed (the key belongs to the
+# certificate; the certificate verifies against the CA, which is a CA; both within their validity); then the
+# version is written to a temporary directory beside its place and renamed into it. An existing version is
+# never modified. Nothing dockerd reads changes here: daemon.json points at a version, so the apply step
+# switches to the new one, and its rollback (the previous daemon.json) switches back.
 #
 # Kept: the versions that daemon.json and the apply step's backups (daemon.json.prev, daemon.json.orig)
 # name, and the new one. Removed: docker-host's other versions. Files directly in /etc/docker/tls (the
@@ -19,6 +18,7 @@
 # stdin:  CA_PEM_B64=…  CERT_PEM_B64=…  KEY_PEM_B64=…   (base64 of each PEM, one per line)
 # stdout: {"version":"…","dir":"/etc/docker/tls/…","changed":true|false,"removed":["…"]}
 # exit:   0 staged (or already there); 1 refused (nothing changed) or failed.
+# shellcheck source-path=SCRIPTDIR
 DH_STEP=tls
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -55,8 +55,8 @@ check_material() {
 
 # same_material DIR CA_PEM CERT_PEM KEY_PEM — true when DIR holds exactly these PEMs.
 same_material() {
-  cmp -s "$1/ca.pem" <(printf '%s' "$2") && cmp -s "$1/server-cert.pem" <(printf '%s' "$3") \
-    && cmp -s "$1/server-key.pem" <(printf '%s' "$4")
+  cmp -s "$1/$DH_TLS_CA_FILE" <(printf '%s' "$2") && cmp -s "$1/$DH_TLS_CERT_FILE" <(printf '%s' "$3") \
+    && cmp -s "$1/$DH_TLS_KEY_FILE" <(printf '%s' "$4")
 }
 
 # referenced_versions — the versions daemon.json and the apply step's backups point at, one per line.
@@ -128,13 +128,13 @@ main() {
     STAGING=$(mktemp -d "$DH_TLS_DIR/${DH_TLS_STAGING_PREFIX}XXXXXX")
     (
       umask 077
-      printf '%s' "$ca" >"$STAGING/ca.pem"
-      printf '%s' "$cert" >"$STAGING/server-cert.pem"
-      printf '%s' "$key" >"$STAGING/server-key.pem"
+      printf '%s' "$ca" >"$STAGING/$DH_TLS_CA_FILE"
+      printf '%s' "$cert" >"$STAGING/$DH_TLS_CERT_FILE"
+      printf '%s' "$key" >"$STAGING/$DH_TLS_KEY_FILE"
     )
     chown -R root:root "$STAGING"
-    chmod 0644 "$STAGING/ca.pem" "$STAGING/server-cert.pem"
-    chmod 0600 "$STAGING/server-key.pem"
+    chmod 0644 "$STAGING/$DH_TLS_CA_FILE" "$STAGING/$DH_TLS_CERT_FILE"
+    chmod 0600 "$STAGING/$DH_TLS_KEY_FILE"
     chmod 0755 "$STAGING"
     sync "$STAGING"/*.pem
     mv -T "$STAGING" "$target"

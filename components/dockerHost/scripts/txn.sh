@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # txn.sh — runs a step that changes the host as a detached transaction: its own transient systemd unit,
 # so a lost SSH session, a provider timeout or a signal on the session never stops it halfway. The session
 # side starts the unit, streams its log to stderr, waits for its result and prints its stdout. In the unit,
@@ -10,6 +9,7 @@
 #       (the unit):          txn.sh --run JOB_DIR STEP [ARG...]
 #       (ExecStopPost):      txn.sh --after JOB_DIR
 # Exit codes: the step's; 1 when the transaction could not start or ended without a result.
+# shellcheck source-path=SCRIPTDIR
 case ${1:-} in
   --run) DH_STEP=${3:-txn} ;;
   --after) DH_STEP=recovery ;;
@@ -26,7 +26,7 @@ readonly RECOVERY_READY_TIMEOUT=120
 
 # start STEP ARG... — the session side.
 start() {
-  local step=$1 owner=unknown lock_wait=600 arg job unit offset=0 size state rc
+  local step=$1 owner=unknown lock_wait=$DH_LOCK_WAIT_DEFAULT arg job unit offset=0 size state rc
   shift
   local -a args=()
   for arg in "$@"; do
@@ -93,7 +93,7 @@ run() {
   shift 2
   exec 0<"$job/stdin"
   rm -f "$job/stdin"
-  take_host_lock "${DH_OWNER:-unknown}" "$step" "${DH_LOCK_WAIT:-600}"
+  take_host_lock "${DH_OWNER:-unknown}" "$step" "${DH_LOCK_WAIT:-$DH_LOCK_WAIT_DEFAULT}"
   recover_interrupted "$RECOVERY_READY_TIMEOUT" || die "an interrupted transaction could not be recovered; nothing else was done."
   /bin/bash "$HERE/$step.sh" "$@" || rc=$?
   write_result "$job" "$rc"
@@ -106,7 +106,7 @@ after() {
   local job=$1
   [ "$(cat "$job/rc" 2>/dev/null)" != 0 ] || exit 0
   [ -e "$job/rc" ] || log "the transaction ended without finishing (${SERVICE_RESULT:-?}: ${EXIT_CODE:-?} ${EXIT_STATUS:-?})"
-  if take_host_lock "${DH_OWNER:-unknown}" recovery "${DH_LOCK_WAIT:-600}"; then
+  if take_host_lock "${DH_OWNER:-unknown}" recovery "${DH_LOCK_WAIT:-$DH_LOCK_WAIT_DEFAULT}"; then
     recover_interrupted "$RECOVERY_READY_TIMEOUT" || true
   fi
   write_result "$job" 1

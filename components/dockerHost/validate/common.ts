@@ -1,6 +1,7 @@
 // Shared pieces of the validators: the issue type, the character rules for values that reach host scripts,
 // how a bad value is described in a message, "did you mean", and path and address predicates.
 import { isIP } from "node:net";
+import { trimSlash } from "../values";
 
 /** One problem with one key. */
 export interface ConfigIssue {
@@ -112,14 +113,9 @@ export function checkAbsolutePath(add: AddIssue, key: string, value: string): bo
     return false;
 }
 
-/** The path without trailing slashes ("/" stays "/"). */
-export function stripSlash(p: string): string {
-    return p.length > 1 ? p.replace(/\/+$/, "") || "/" : p;
-}
-
 export function isAtOrUnder(path: string, parent: string): boolean {
-    const p = stripSlash(path);
-    const base = stripSlash(parent);
+    const p = trimSlash(path);
+    const base = trimSlash(parent);
     return p === base || p.startsWith(base === "/" ? "/" : `${base}/`);
 }
 

@@ -1,7 +1,7 @@
 // Checks of the SSH connection: the target's and the bastion's address, user, private key and pinned host
 // key (ports are ranged by the schema), and the identity of the machine an entry reaches (machineKey), by
 // which the stack configuration spots two entries for one machine.
-import { BastionConnection, SshConnection } from "../args";
+import { BastionConnection, Resolved, SshConnection } from "../args";
 import { parseHostKey } from "../hostKey";
 import { abbreviate, AddIssue, canonicalHost, describeValue, isHostAddress, USER } from "./common";
 
@@ -21,12 +21,12 @@ const TARGET: Hop = { key: "connection", hostExample: '"10.0.0.5" or "web-1.exam
 const BASTION: Hop = { key: "connection.bastion", hostExample: '"10.0.0.1" or "bastion.example.com"', userExample: '"root" or "jump"', keyHint: "" };
 
 /** Checks the connection's values (after the schema checked their types). */
-export function connectionIssues(connection: SshConnection, add: AddIssue): void {
+export function connectionIssues(connection: Resolved<SshConnection>, add: AddIssue): void {
     hopIssues(TARGET, connection, add);
     if (connection.bastion) hopIssues(BASTION, connection.bastion, add);
 }
 
-function hopIssues(hop: Hop, c: SshConnection | BastionConnection, add: AddIssue): void {
+function hopIssues(hop: Hop, c: Resolved<SshConnection> | Resolved<BastionConnection>, add: AddIssue): void {
     if (!isHostAddress(c.host)) {
         add(`${hop.key}.host`, `${describeValue(c.host)} is neither an IP address nor a host name. Fix: use e.g. ${hop.hostExample}.`);
     }

@@ -2,8 +2,11 @@
 // listeners and the loopback rule, data-root's place, and the keys and JSON types under `extra` against
 // Docker's daemon.json reference (daemonKeys.ts).
 import { isIP } from "node:net";
+import { DaemonSettings, Resolved } from "../args";
+import { TLS_DAEMON_KEYS } from "../daemonJson";
 import { DaemonKeySpec, DAEMON_JSON_TYPES, daemonKeySpec, DOCUMENTED_DAEMON_KEYS } from "../daemonKeys";
-import { DaemonSettings, FILE_LOG_DRIVERS, SETTINGS } from "../daemonSettings";
+import { FILE_LOG_DRIVERS, settingsOfDaemonKey } from "../daemonSettings";
+import { isRecord, trimSlash } from "../values";
 import {
     AddIssue,
     checkAbsolutePath,
@@ -18,7 +21,6 @@ import {
     isLoopbackAddress,
     SAFE_PATH,
     SIZE,
-    stripSlash,
 } from "./common";
 import { dataRootProblem } from "./paths";
 
@@ -28,37 +30,60 @@ export interface DaemonContext {
     readonly mountPoint?: string;
     /** The host's allowInsecureTcp. */
     readonly allowInsecureTcp: boolean;
-    /** Whether tlsCertificates turns on TLS verification (it covers every tcp listener). */
-    readonly tlsFromCertificates: boolean;
+    /** Whether the host has tlsCertificates: TLS client verification then covers every tcp listener. */
+    readonly tls: boolean;
 }
 
-/** Checks the daemon settings; keys are reported under "daemon.". */
-export function daemonIssues(d: DaemonSettings, ctx: DaemonContext, report: AddIssue): void {
+type Daemon = Resolved<DaemonSettings>;
+
+/** Checks the daemon settings, concern by concern; keys are reported under "daemon.". */
+export function daemonIssues(d: Daemon, ctx: DaemonContext, report: AddIssue): void {
     const add: AddIssue = (key, message) => report(`daemon.${key}`, message);
-
-    // No control characters anywhere: they could end a parameter line or a unit file line early.
-    forEachString(d, (path, value) => {
-        if (CONTROL_CHARS.test(value)) add(path, "contains a control character (newline, tab, …). Fix: remove it.");
-    });
-
-    if (d.dataRoot !== undefined && checkAbsolutePath(add, "dataRoot", d.dataRoot)) {
-        const problem = dataRootProblem(d.dataRoot);
-        if (problem) {
-            add("dataRoot", problem);
-        } else if (ctx.mountPoint && !isAtOrUnder(d.dataRoot, ctx.mountPoint)) {
-            add("dataRoot", `${describeValue(d.dataRoot)} is not on the data disk mounted at ${JSON.stringify(ctx.mountPoint)}. Fix: put it under the mount point, e.g. "${stripSlash(ctx.mountPoint)}/docker", or leave it unset.`);
-        }
-    }
+    controlCharacterIssues(d, add);
+    dataRootIssues(d.dataRoot, ctx.mountPoint, add);
     logIssues(d, add);
     registryIssues(d, add);
     dnsIssues(d, add);
-    d.labels?.forEach((label, i) => {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*=[^=]*$/.test(label)) add(`labels[${i}]`, `${describeValue(label)} is not key=value. Fix: use e.g. "env=prod".`);
+    networkIssues(d, add);
+    nameIssues(d, add);
+    listenerIssues(d, ctx, add);
+    if (d.extra) extraIssues(d.extra, add);
+}
+
+/** No control characters anywhere: they could end a parameter line or a unit file line early. */
+function controlCharacterIssues(d: Daemon, add: AddIssue): void {
+    forEachString(d, (path, value) => {
+        if (CONTROL_CHARS.test(value)) add(path, "contains a control character (newline, tab, …). Fix: remove it.");
     });
+}
+
+/** data-root: a plain absolute path, not a system directory, and on the data disk when there is one. */
+function dataRootIssues(dataRoot: string | undefined, mountPoint: string | undefined, add: AddIssue): void {
+    if (dataRoot === undefined || !checkAbsolutePath(add, "dataRoot", dataRoot)) return;
+    const problem = dataRootProblem(dataRoot);
+    if (problem) {
+        add("dataRoot", problem);
+    } else if (mountPoint && !isAtOrUnder(dataRoot, mountPoint)) {
+        add("dataRoot", `${describeValue(dataRoot)} is not on the data disk mounted at ${JSON.stringify(mountPoint)}. Fix: put it under the mount point, e.g. "${trimSlash(mountPoint)}/docker", or leave it unset.`);
+    }
+}
+
+/** The address pools for user networks and the metrics endpoint. */
+function networkIssues(d: Daemon, add: AddIssue): void {
     d.defaultAddressPools?.forEach((pool, i) => {
         const prefix = isCidr(pool.base) ? Number(pool.base.split("/")[1]) : undefined;
         if (prefix === undefined) add(`defaultAddressPools[${i}].base`, `${describeValue(pool.base)} is not a CIDR. Fix: use e.g. "10.200.0.0/16".`);
         else if (pool.size < prefix || pool.size > 30) add(`defaultAddressPools[${i}].size`, `${pool.size} must be between the base's prefix (${prefix}) and 30. Fix: use e.g. 24.`);
+    });
+    if (d.metricsAddress !== undefined && !isHostPort(d.metricsAddress)) {
+        add("metricsAddress", `${describeValue(d.metricsAddress)} is not ip:port. Fix: use e.g. "127.0.0.1:9323".`);
+    }
+}
+
+/** Names dockerd parses: labels, the remapped user, feature flags. */
+function nameIssues(d: Daemon, add: AddIssue): void {
+    d.labels?.forEach((label, i) => {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*=[^=]*$/.test(label)) add(`labels[${i}]`, `${describeValue(label)} is not key=value. Fix: use e.g. "env=prod".`);
     });
     if (d.usernsRemap !== undefined && !/^(default|[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?)$/.test(d.usernsRemap)) {
         add("usernsRemap", `${describeValue(d.usernsRemap)} is not "default" or user[:group]. Fix: use "default" or e.g. "dockremap:dockremap".`);
@@ -66,15 +91,9 @@ export function daemonIssues(d: DaemonSettings, ctx: DaemonContext, report: AddI
     for (const name of Object.keys(d.features ?? {})) {
         if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) add(`features.${name}`, 'is not a feature name. Fix: use lower-case names such as "buildkit".');
     }
-    if (d.metricsAddress !== undefined && !isHostPort(d.metricsAddress)) {
-        add("metricsAddress", `${describeValue(d.metricsAddress)} is not ip:port. Fix: use e.g. "127.0.0.1:9323".`);
-    }
-    tlsPathIssues(d, add);
-    listenerIssues(d, ctx, add);
-    if (d.extra) extraIssues(d.extra, add);
 }
 
-function logIssues(d: DaemonSettings, add: AddIssue): void {
+function logIssues(d: Daemon, add: AddIssue): void {
     if (d.logMaxSize !== undefined && !SIZE.test(d.logMaxSize)) {
         add("logMaxSize", `${describeValue(d.logMaxSize)} is not a size. Fix: use a whole number followed by k, m or g, e.g. "10m".`);
     }
@@ -88,7 +107,7 @@ function logIssues(d: DaemonSettings, add: AddIssue): void {
     }
 }
 
-function registryIssues(d: DaemonSettings, add: AddIssue): void {
+function registryIssues(d: Daemon, add: AddIssue): void {
     d.registryMirrors?.forEach((url, i) => {
         const problem = mirrorProblem(url);
         if (problem) add(`registryMirrors[${i}]`, `${describeValue(url)} ${problem} Fix: use a URL such as "https://mirror.example.com".`);
@@ -109,7 +128,7 @@ function isRegistryHost(value: string): boolean {
     return m[1] !== undefined ? isIP(m[1]) === 6 : isIP(m[3]!) === 4 || isHostName(m[3]!);
 }
 
-function dnsIssues(d: DaemonSettings, add: AddIssue): void {
+function dnsIssues(d: Daemon, add: AddIssue): void {
     d.dns?.forEach((ip, i) => {
         if (isIP(ip) === 0) add(`dns[${i}]`, `${describeValue(ip)} is not an IP address. Fix: use e.g. "1.1.1.1".`);
     });
@@ -121,22 +140,9 @@ function dnsIssues(d: DaemonSettings, add: AddIssue): void {
     });
 }
 
-function tlsPathIssues(d: DaemonSettings, add: AddIssue): void {
-    for (const k of ["tlsCaCertPath", "tlsCertPath", "tlsKeyPath"] as const) {
-        const value = d[k];
-        if (value !== undefined) checkAbsolutePath(add, k, value);
-    }
-    if (d.tlsVerify && !(d.tlsCaCertPath && d.tlsCertPath && d.tlsKeyPath)) {
-        add("tlsVerify", "needs tlsCaCertPath, tlsCertPath and tlsKeyPath. Fix: set all three, or drop tlsVerify.");
-    }
-    if (d.tls && !(d.tlsCertPath && d.tlsKeyPath)) {
-        add("tls", "needs tlsCertPath and tlsKeyPath. Fix: set both, or drop tls.");
-    }
-}
-
-function listenerIssues(d: DaemonSettings, ctx: DaemonContext, add: AddIssue): void {
-    // tlsverify applies to every tcp listener, so full TLS (typed or from tlsCertificates) covers them all.
-    const verified = ctx.tlsFromCertificates || Boolean(d.tlsVerify && d.tlsCaCertPath && d.tlsCertPath && d.tlsKeyPath);
+function listenerIssues(d: Daemon, ctx: DaemonContext, add: AddIssue): void {
+    // tlsverify (from tlsCertificates) applies to every tcp listener.
+    const verified = ctx.tls;
     d.hosts?.forEach((h, i) => {
         const listener = parseListener(h);
         if (!listener) {
@@ -145,7 +151,7 @@ function listenerIssues(d: DaemonSettings, ctx: DaemonContext, add: AddIssue): v
             const byName = listener.name ? ` (a name other than "localhost" counts as off loopback: it may resolve to any address)` : "";
             add(
                 `hosts[${i}]`,
-                `${describeValue(h)} exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host${byName}. Fix: set tlsVerify with tlsCaCertPath, tlsCertPath and tlsKeyPath (port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.`,
+                `${describeValue(h)} exposes the Docker API off loopback without TLS client verification: anyone who reaches it is root on the host${byName}. Fix: serve it with TLS client verification (tlsCertificates; port 2376), listen on 127.0.0.1, or set allowInsecureTcp: true if a firewall you trust guards it.`,
             );
         }
     });
@@ -186,13 +192,15 @@ function mirrorProblem(url: string): string | undefined {
     return undefined;
 }
 
-/** Keys of `extra`: documented, not typed elsewhere, and of the JSON type dockerd decodes. */
+/** Keys of `extra`: documented, not typed elsewhere, not TLS's, and of the JSON type dockerd decodes. */
 function extraIssues(extra: Readonly<Record<string, unknown>>, add: AddIssue): void {
     for (const [key, value] of Object.entries(extra)) {
         const spec = daemonKeySpec(key);
-        const typed = SETTINGS.filter((s) => s.setting !== "extra" && s.daemonKey === key).map((s) => `daemon.${s.setting}`);
+        const typed = settingsOfDaemonKey(key).map((name) => `daemon.${name}`);
         if (key === "graph") {
             add(`extra.${key}`, "is deprecated and removed from dockerd. Fix: use daemon.dataRoot.");
+        } else if ((TLS_DAEMON_KEYS as readonly string[]).includes(key)) {
+            add(`extra.${key}`, `is set by tlsCertificates, TLS's one way in. Fix: remove extra["${key}"] and set tlsCertificates ({caCertPem, serverCertPem, serverKeyPem}; npm run tls makes them).`);
         } else if (typed.length > 0) {
             const settings = typed.length === 1 ? "a typed setting" : "typed settings";
             const use = typed.length === 1 ? typed[0]! : `${typed.slice(0, -1).join(", ")} or ${typed.at(-1)!}`;
@@ -222,7 +230,6 @@ const TYPE_FIXES: Readonly<Record<DaemonKeySpec["type"], string>> = {
 function typeIssues(key: string, spec: DaemonKeySpec, value: unknown, add: AddIssue): void {
     const expected = DAEMON_JSON_TYPES[spec.type];
     const fix = `Fix: ${TYPE_FIXES[spec.type]}.`;
-    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
     const element = (ok: (v: unknown) => boolean, what: string): void => {
         const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value as object).map(([k, v]) => [`.${k}`, v]);
         const bad = entries.find(([, v]) => !ok(v));
@@ -233,9 +240,9 @@ function typeIssues(key: string, spec: DaemonKeySpec, value: unknown, add: AddIs
         boolean: typeof value === "boolean",
         integer: typeof value === "number" && Number.isSafeInteger(value),
         "string array": Array.isArray(value),
-        "object of strings": isObject(value),
-        "object of booleans": isObject(value),
-        object: isObject(value),
+        "object of strings": isRecord(value),
+        "object of booleans": isRecord(value),
+        object: isRecord(value),
         "array of objects": Array.isArray(value),
     };
     if (!kindOk[spec.type]) {
@@ -245,6 +252,6 @@ function typeIssues(key: string, spec: DaemonKeySpec, value: unknown, add: AddIs
     } else if (spec.type === "object of booleans") {
         element((v) => typeof v === "boolean", "true or false");
     } else if (spec.type === "array of objects") {
-        element(isObject, "an object");
+        element(isRecord, "an object");
     }
 }

@@ -2,10 +2,12 @@
 // point. A data-root shares its directory with whatever is there (dockerd creates and empties its own
 // sub-directories, such as tmp, at every start); a mount hides what was there. The host script also checks
 // the real live root and symlinks; this is the part that needs no host.
-import { isAtOrUnder, stripSlash } from "./common";
+import { HOST_PATHS } from "../hostConstants";
+import { trimSlash } from "../values";
+import { isAtOrUnder } from "./common";
 
 /** Docker's default data-root, the live root of a host docker-host has not moved yet. */
-const DEFAULT_DATA_ROOT = "/var/lib/docker";
+const DEFAULT_DATA_ROOT = HOST_PATHS.defaultDataRoot;
 
 /** Directories that hold the host's own files; refused themselves (a dedicated directory below is fine). */
 const SYSTEM_DIRECTORIES: readonly string[] = [
@@ -23,7 +25,7 @@ const SYSTEM_TREES: readonly (readonly [tree: string, what: string])[] = [
     ["/boot", "the boot loader's and kernels' directory"],
     ["/etc", "the host's configuration directory"],
     ["/usr", "the host's installed software"],
-    ["/var/lib/docker-host", "docker-host's own state, the backups of the host's original files among it"],
+    [HOST_PATHS.stateDir, "docker-host's own state, the backups of the host's original files among it"],
 ];
 
 /** What the tree `p` is at or under is: "a tmpfs, …" or "under /run, a tmpfs, …". */
@@ -34,7 +36,7 @@ function inSystemTree(p: string): string | undefined {
 
 /** Why `path` (plain and absolute) must not be Docker's data-root, or undefined when it may be. */
 export function dataRootProblem(path: string): string | undefined {
-    const p = stripSlash(path);
+    const p = trimSlash(path);
     const tree = inSystemTree(p);
     if (tree) return `${JSON.stringify(path)} is ${tree}; Docker's images, containers and volumes do not belong there. Fix: use a dedicated directory such as "/data/docker".`;
     if (SYSTEM_DIRECTORIES.includes(p)) {
@@ -48,7 +50,7 @@ export function dataRootProblem(path: string): string | undefined {
 
 /** Why the data disk must not be mounted at `path` (plain and absolute), or undefined when it may be. */
 export function mountPointProblem(path: string): string | undefined {
-    const p = stripSlash(path);
+    const p = trimSlash(path);
     if (SYSTEM_DIRECTORIES.includes(p)) {
         return `${JSON.stringify(path)} is a system directory; mounting over it would hide the host's own files. Fix: use a dedicated directory such as "/data".`;
     }

@@ -1,46 +1,16 @@
 // The shape of a host's configuration (zod): which keys exist at each level and the type and range of each
-// value, with zod's findings turned into this project's messages. The checks of what values mean live
-// beside it (connection.ts, hostSettings.ts, daemon.ts).
+// value, with zod's findings turned into this project's messages. The shapes follow the interfaces of args.ts
+// and are checked against them by the compiler (SAME_AS_ARGS below: each schema infers exactly the resolved
+// interface, keys, optionality and types); the daemon's shape is built from the settings rows. The checks of
+// what values mean live beside it (connection.ts, hostSettings.ts, daemon.ts).
 import { z } from "zod";
-import { DATA_DISK_FILESYSTEMS } from "../args";
-import { LOG_DRIVERS, STORAGE_DRIVERS } from "../daemonSettings";
+import { AddressPool, BastionConnection, DaemonSettings, DataDisk, DataDiskFilesystem, DockerHostConfig, HostSettings, PruneSchedule, Resolved, SECRET_PARTS, SshConnection, TlsCertificates } from "../args";
+import { RETIRED_SETTINGS, SETTINGS } from "../daemonSettings";
 import { ConfigIssue, describeValue, didYouMean } from "./common";
 
-const stringList = z.array(z.string());
 const port = z.number().int().min(1).max(65535);
 
-export const daemonSchema = z.strictObject({
-    dataRoot: z.string().optional(),
-    storageDriver: z.enum(STORAGE_DRIVERS).optional(),
-    registryMirrors: stringList.optional(),
-    insecureRegistries: stringList.optional(),
-    hosts: stringList.optional(),
-    dns: stringList.optional(),
-    dnsSearch: stringList.optional(),
-    dnsOptions: stringList.optional(),
-    maxConcurrentDownloads: z.number().int().min(1).max(64).optional(),
-    maxConcurrentUploads: z.number().int().min(1).max(64).optional(),
-    logDriver: z.enum(LOG_DRIVERS).optional(),
-    logMaxSize: z.string().optional(),
-    logMaxFiles: z.number().int().min(1).max(100).optional(),
-    logCompress: z.boolean().optional(),
-    liveRestore: z.boolean().optional(),
-    defaultAddressPools: z.array(z.strictObject({ base: z.string(), size: z.number().int() })).optional(),
-    usernsRemap: z.string().optional(),
-    shutdownTimeoutSeconds: z.number().int().min(0).max(3600).optional(),
-    features: z.record(z.string(), z.boolean()).optional(),
-    metricsAddress: z.string().optional(),
-    labels: stringList.optional(),
-    tls: z.boolean().optional(),
-    tlsVerify: z.boolean().optional(),
-    tlsCaCertPath: z.string().optional(),
-    tlsCertPath: z.string().optional(),
-    tlsKeyPath: z.string().optional(),
-    debug: z.boolean().optional(),
-    extra: z.record(z.string(), z.unknown()).optional(),
-});
-
-const bastionSchema = z.strictObject({
+export const bastionSchema = z.strictObject({
     host: z.string(),
     port: port.optional(),
     user: z.string().optional(),
@@ -48,51 +18,97 @@ const bastionSchema = z.strictObject({
     hostKey: z.string().optional(),
 });
 
+export const connectionSchema = z.strictObject({
+    host: z.string(),
+    port: port.optional(),
+    user: z.string().optional(),
+    privateKey: z.string(),
+    hostKey: z.string().optional(),
+    bastion: bastionSchema.optional(),
+});
+
+const dataDiskSchema = z.strictObject({
+    device: z.string(),
+    filesystem: z.enum(DataDiskFilesystem).optional(),
+    mountPoint: z.string().optional(),
+});
+
+const pruneSchema = z.strictObject({
+    schedule: z.string().optional(),
+    randomizedDelaySeconds: z.number().int().min(0).max(86400).optional(),
+    olderThan: z.string().optional(),
+    keepLabel: z.string().optional(),
+    volumes: z.boolean().optional(),
+});
+
+export const tlsCertificatesSchema = z.strictObject({ caCertPem: z.string(), serverCertPem: z.string(), serverKeyPem: z.string() });
+
+/** Each row's shape, made optional, keyed like the rows. */
+type OptionalShapes<T extends Readonly<Record<string, { readonly shape: z.ZodType }>>> = { -readonly [K in keyof T]: z.ZodOptional<T[K]["shape"]> };
+
+function optionalShapes<T extends Readonly<Record<string, { readonly shape: z.ZodType }>>>(rows: T): OptionalShapes<T> {
+    return Object.fromEntries(Object.entries(rows).map(([name, row]) => [name, row.shape.optional()])) as OptionalShapes<T>;
+}
+
+export const daemonSchema = z.strictObject(optionalShapes(SETTINGS));
+
+/** A host's whole configuration, keys in the order of DockerHostArgs. */
 export const configSchema = z.strictObject({
-    connection: z.strictObject({
-        host: z.string(),
-        port: port.optional(),
-        user: z.string().optional(),
-        privateKey: z.string(),
-        hostKey: z.string().optional(),
-        bastion: bastionSchema.optional(),
-    }),
-    dataDisk: z
-        .strictObject({
-            device: z.string(),
-            filesystem: z.enum(DATA_DISK_FILESYSTEMS).optional(),
-            mountPoint: z.string().optional(),
-        })
-        .optional(),
+    connection: connectionSchema,
+    dataDisk: dataDiskSchema.optional(),
     daemon: daemonSchema.optional(),
     allowInsecureTcp: z.boolean().optional(),
     dockerReadyTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
     lockTimeoutSeconds: z.number().int().min(0).max(86400).optional(),
+    prune: pruneSchema.optional(),
     detectDrift: z.boolean().optional(),
-    tlsCertificates: z.strictObject({ caCertPem: z.string(), serverCertPem: z.string(), serverKeyPem: z.string() }).optional(),
+    tlsCertificates: tlsCertificatesSchema.optional(),
     tlsListenAddress: z.string().optional(),
-    prune: z
-        .strictObject({
-            schedule: z.string().optional(),
-            randomizedDelaySeconds: z.number().int().min(0).max(86400).optional(),
-            olderThan: z.string().optional(),
-            keepLabel: z.string().optional(),
-            volumes: z.boolean().optional(),
-        })
-        .optional(),
 });
 
-/** Field names known at each level, for "did you mean" on unknown keys. */
-const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-    "": Object.keys(configSchema.shape),
-    connection: Object.keys(configSchema.shape.connection.shape),
-    "connection.bastion": Object.keys(bastionSchema.shape),
-    dataDisk: Object.keys(configSchema.shape.dataDisk.unwrap().shape),
-    daemon: Object.keys(daemonSchema.shape),
-    prune: Object.keys(configSchema.shape.prune.unwrap().shape),
-    tlsCertificates: Object.keys(configSchema.shape.tlsCertificates.unwrap().shape),
-    "daemon.defaultAddressPools[]": Object.keys(daemonSchema.shape.defaultAddressPools.unwrap().element.shape),
-};
+/** The plain settings: the configuration without its secret parts (connection, tlsCertificates). */
+export const settingsSchema = configSchema.omit(Object.fromEntries(SECRET_PARTS.map((part) => [part, true])) as { [K in (typeof SECRET_PARTS)[number]]: true });
+
+/** True when A and B are the same type (keys, optionality, readonly-ness and types alike). */
+type Same<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+/** `true` when a schema infers exactly the interface; else what tells them apart, for the compiler's message. */
+type Matches<S extends z.ZodType, T> =
+    Same<z.infer<S>, T> extends true ? true : { schemaAndInterfaceDiffer: { onlyInSchema: Exclude<keyof z.infer<S>, keyof T>; onlyInInterface: Exclude<keyof T, keyof z.infer<S>> } };
+
+// Compile-time: every schema accepts exactly the values of its interface in args.ts. A field added to (or
+// removed from) an interface, or another type or optionality, fails to compile here until the schema says
+// the same; the message names the keys that differ.
+const SAME_AS_ARGS: [
+    Matches<typeof bastionSchema, Resolved<BastionConnection>>,
+    Matches<typeof connectionSchema, Resolved<SshConnection>>,
+    Matches<typeof dataDiskSchema, Resolved<DataDisk>>,
+    Matches<typeof pruneSchema, Resolved<PruneSchedule>>,
+    Matches<typeof tlsCertificatesSchema, Resolved<TlsCertificates>>,
+    Matches<typeof SETTINGS.defaultAddressPools.shape.element, Resolved<AddressPool>>,
+    Matches<typeof daemonSchema, Resolved<DaemonSettings>>,
+    Matches<typeof settingsSchema, HostSettings>,
+    Matches<typeof configSchema, DockerHostConfig>,
+] = [true, true, true, true, true, true, true, true, true];
+void SAME_AS_ARGS;
+
+/** The schema at a path of the configuration (object keys, list indexes), for the keys known there. */
+function schemaAt(path: readonly PropertyKey[]): z.ZodType | undefined {
+    let schema: z.ZodType | undefined = configSchema;
+    for (const segment of path) {
+        while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+        if (schema instanceof z.ZodObject && typeof segment === "string") schema = Object.hasOwn(schema.shape, segment) ? (schema.shape[segment] as z.ZodType) : undefined;
+        else if (schema instanceof z.ZodArray && typeof segment === "number") schema = schema.element as z.ZodType;
+        else return undefined;
+    }
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    return schema;
+}
+
+/** The keys a mapping may have at a path, in declaration order. */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+    const schema = schemaAt(path);
+    return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
 
 /** How zod's type names read in a message. */
 const TYPE_WORDS: Readonly<Record<string, string>> = {
@@ -105,17 +121,30 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
     array: "a list",
 };
 
-/** The shape problems of a configuration, one per key (the first zod reports, see below). */
-export function shapeIssues(error: z.ZodError): ConfigIssue[] {
-    const byKey = new Map<string, z.core.$ZodIssue[]>();
+/**
+ * Checks a value against a part of the configuration's shape. `at` is where the part sits in a whole
+ * configuration (e.g. ["connection"]; [] for the settings), so keys and "known here" lists read the same
+ * whichever way the part was checked.
+ */
+export function parseShape<S extends z.ZodType>(schema: S, value: unknown, at: readonly string[] = []): { readonly data?: z.infer<S>; readonly issues: ConfigIssue[] } {
+    const parsed = schema.safeParse(value, { reportInput: true });
+    return parsed.success ? { data: parsed.data, issues: [] } : { issues: shapeIssues(parsed.error, at) };
+}
+
+/** The shape problems, one per key (the first zod reports, see below). */
+function shapeIssues(error: z.ZodError, at: readonly string[]): ConfigIssue[] {
+    const byKey = new Map<string, { path: PropertyKey[]; issues: z.core.$ZodIssue[] }>();
     for (const issue of error.issues) {
-        const key = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i > 0 ? "." : ""}${String(p)}`)).join("");
-        byKey.set(key, [...(byKey.get(key) ?? []), issue]);
+        const path = [...at, ...issue.path];
+        const key = path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i > 0 ? "." : ""}${String(p)}`)).join("");
+        const entry = byKey.get(key) ?? { path, issues: [] };
+        entry.issues.push(issue);
+        byKey.set(key, entry);
     }
-    return [...byKey.entries()].flatMap(([key, issues]) => {
+    return [...byKey.entries()].flatMap(([key, { path, issues }]) => {
         // A huge whole number fails .int()'s safe-integer bound before the schema's own; report the latter.
         const own = issues.filter((i) => !isSafeIntegerBound(i));
-        return zodIssueToConfigIssues(key, (own[0] ?? issues[0])!);
+        return zodIssueToConfigIssues(key, path, (own[0] ?? issues[0])!);
     });
 }
 
@@ -126,17 +155,15 @@ function isSafeIntegerBound(issue: z.core.$ZodIssue): boolean {
     );
 }
 
-function zodIssueToConfigIssues(key: string, issue: z.core.$ZodIssue): ConfigIssue[] {
+function zodIssueToConfigIssues(key: string, path: readonly PropertyKey[], issue: z.core.$ZodIssue): ConfigIssue[] {
     switch (issue.code) {
         case "unrecognized_keys":
             return issue.keys.map((k) => {
-                const level = key.replace(/\[[0-9]+\]$/, "[]");
-                const known = Object.hasOwn(KNOWN_KEYS, level) ? KNOWN_KEYS[level]! : [];
+                const where = key ? `${key}.${k}` : k;
+                if (key === "daemon" && Object.hasOwn(RETIRED_SETTINGS, k)) return { key: where, message: RETIRED_SETTINGS[k]! };
+                const known = knownKeysAt(path);
                 const hint = didYouMean(k, known);
-                return {
-                    key: key ? `${key}.${k}` : k,
-                    message: `unknown setting.${hint ? ` Did you mean "${hint}"?` : ""} Known here: ${known.join(", ")}.`,
-                };
+                return { key: where, message: `unknown setting.${hint ? ` Did you mean "${hint}"?` : ""} Known here: ${known.join(", ")}.` };
             });
         case "invalid_type": {
             const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
