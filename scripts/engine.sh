@@ -15,7 +15,15 @@
 #      PULUMI_HOME set to that home: use --env (scripts/pulumi-env.sh and tests/engine/project.ts do).
 # Nothing in the operator's Pulumi home is ever deleted or overwritten (step 2 only adds a new plugin).
 #
-# Usage: scripts/engine.sh [--env]
+# With --languages it also builds what the consumers in examples/ need (tests/engine/consumer*.test.ts):
+#   - pulumi-language-yaml: github.com/pulumi/pulumi-yaml at the version pkg/v3 of the CLI requires (its
+#     go.mod), for Pulumi YAML programs;
+#   - pulumi-language-python (+ its pulumi-language-python-exec shim): from sdk/v3 v3.68.0 like the Node.js
+#     host (its own module is refused by the proxy too), for Python programs;
+#   - docker-host-sdkgen (provider/sdkgen): Python SDKs from a schema with pkg/v3's Python code generator,
+#     because that language host predates SDK generation (`pulumi package gen-sdk`/`add` need it).
+#
+# Usage: scripts/engine.sh [--env] [--languages]
 #   without --env: prints the directory holding `pulumi` and `pulumi-language-nodejs` (prepend it to PATH)
 #   --env:         prints KEY=VALUE lines, one per line, values unquoted (the rest of the line):
 #                    PATH_PREFIX=<that directory>
@@ -36,6 +44,11 @@ readonly PULUMI_VERSION=3.276.0
 # The Node.js language host has its own module without tags since ~v3.80; the proxy here refuses it, so
 # the newest sdk/v3 release that still contains it is used (it speaks the same language-host protocol).
 readonly LANGUAGE_HOST_SDK_VERSION=3.68.0
+# The YAML language host: the pulumi-yaml release that pkg/v3 v$PULUMI_VERSION requires (its go.mod). Built
+# against pkg and sdk v$PULUMI_VERSION (newer than those it requires itself; already in the module cache).
+readonly YAML_LANGUAGE_HOST_VERSION=1.38.1
+SDKGEN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/provider/sdkgen"
+readonly SDKGEN_SRC
 # The @pulumi/command SDK version pinned in package.json; the provider plugin answers for it.
 readonly COMMAND_PROVIDER_VERSION=1.2.1
 readonly COMMAND_PLUGIN_DIR_NAME="resource-command-v$COMMAND_PROVIDER_VERSION"
@@ -52,7 +65,7 @@ readonly PROVIDER_BIN="$CACHE/provider"
 
 log() { printf 'engine: %s\n' "$*" >&2; }
 die() { printf 'engine: %s\n' "$*" >&2; exit 1; }
-usage_error() { printf 'engine: %s\nusage: scripts/engine.sh [--env]\n' "$*" >&2; exit 2; }
+usage_error() { printf 'engine: %s\nusage: scripts/engine.sh [--env] [--languages]\n' "$*" >&2; exit 2; }
 
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 
@@ -74,16 +87,18 @@ pulumi_on_path_is_new_enough() {
 }
 
 # build_go_binary NAME MODULE@VERSION PACKAGE LDFLAGS [REPLACE...] — build PACKAGE of MODULE in a throwaway
-# wrapper module (so the module's own local `replace` lines do not apply) into $BIN/NAME.
+# wrapper module (so the module's own local `replace` lines do not apply) into $BIN/NAME. MODULE@VERSION may
+# be several, separated by spaces (the first is the one built from; the others pin its dependencies).
 build_go_binary() {
-  local name=$1 module=$2 package=$3 ldflags=$4 work
+  local name=$1 modules=$2 package=$3 ldflags=$4 work
   shift 4
   work=$(mktemp -d)
   (
     cd "$work"
     go mod init docker-host-engine-build >/dev/null 2>&1
     for replace in "$@"; do go mod edit -replace "$replace"; done
-    go get "$module" >&2
+    # shellcheck disable=SC2086 # one word per module
+    go get $modules >&2
     CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$BIN/$name.tmp" "$package" >&2
   ) || { rm -rf "$work"; return 1; }
   rm -rf "$work"
@@ -117,8 +132,61 @@ build_engine() {
   fi
   PULUMI_BIN=$BIN/pulumi
   pulumi_on_path_is_new_enough && PULUMI_BIN=$(command -v pulumi)
+  if $BUILD_LANGUAGES; then build_languages; fi
   # Older versions of this script left the provider here, on PATH, where Pulumi would prefer it.
   rm -f "$BIN/pulumi-resource-command"
+}
+
+# build_languages — the YAML and Python language hosts and docker-host-sdkgen (see the header), each once;
+# docker-host-sdkgen again whenever provider/sdkgen changes.
+build_languages() {
+  local started
+  if ! [ -x "$BIN/pulumi-language-yaml" ]; then
+    require_go
+    log "building the YAML language host v$YAML_LANGUAGE_HOST_VERSION (github.com/pulumi/pulumi-yaml)"
+    started=$SECONDS
+    build_go_binary pulumi-language-yaml \
+      "github.com/pulumi/pulumi-yaml@v$YAML_LANGUAGE_HOST_VERSION github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" \
+      github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+      "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$YAML_LANGUAGE_HOST_VERSION" \
+      || die "building the YAML language host failed (see above)"
+    log "YAML language host built in $((SECONDS - started)) s"
+  fi
+  if ! [ -x "$BIN/pulumi-language-python" ] || ! [ -f "$BIN/pulumi-language-python-exec" ]; then
+    require_go
+    log "building the Python language host from sdk/v3 v$LANGUAGE_HOST_SDK_VERSION"
+    started=$SECONDS
+    build_go_binary pulumi-language-python "github.com/pulumi/pulumi/sdk/v3@v$LANGUAGE_HOST_SDK_VERSION" \
+      github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python \
+      "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGUAGE_HOST_SDK_VERSION" \
+      || die "building the Python language host failed (see above)"
+    # Its shim (a Python script the host runs the program with) sits next to the host, where it looks.
+    local dir
+    dir=$(cd / && go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$LANGUAGE_HOST_SDK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -f "$dir/python/cmd/pulumi-language-python-exec" ] || die "no pulumi-language-python-exec in sdk/v3 v$LANGUAGE_HOST_SDK_VERSION ($dir)"
+    install -m 0755 "$dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+    log "Python language host built in $((SECONDS - started)) s"
+  fi
+  local digest stamp="$BIN/docker-host-sdkgen.sha256" work
+  digest=$(sha256sum <"$SDKGEN_SRC/main.go" | cut -d' ' -f1)
+  if ! [ -x "$BIN/docker-host-sdkgen" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+    require_go
+    log "building docker-host-sdkgen (provider/sdkgen) against pkg/v3 v$PULUMI_VERSION"
+    started=$SECONDS
+    work=$(mktemp -d)
+    (
+      cd "$work"
+      go mod init docker-host-sdkgen >/dev/null 2>&1
+      cp "$SDKGEN_SRC/main.go" .
+      go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" >&2
+      go mod tidy >&2
+      CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/docker-host-sdkgen.tmp" . >&2
+    ) || { rm -rf "$work"; die "building docker-host-sdkgen failed (see above)"; }
+    rm -rf "$work"
+    mv -f "$BIN/docker-host-sdkgen.tmp" "$BIN/docker-host-sdkgen"
+    echo "$digest" >"$stamp"
+    log "docker-host-sdkgen built in $((SECONDS - started)) s"
+  fi
 }
 
 # pulumi_cli HOME ARGS... — run the CLI with Pulumi home HOME, from a directory that is no Pulumi project.
@@ -312,12 +380,15 @@ link_operator_plugins() {
 }
 
 main() {
-  local print_env=false
-  case $# in
-    0) ;;
-    1) [ "$1" = --env ] || usage_error "unknown argument \"$1\"" ; print_env=true ;;
-    *) usage_error "too many arguments" ;;
-  esac
+  local print_env=false arg
+  BUILD_LANGUAGES=false
+  for arg in "$@"; do
+    case $arg in
+      --env) print_env=true ;;
+      --languages) BUILD_LANGUAGES=true ;;
+      *) usage_error "unknown argument \"$arg\"" ;;
+    esac
+  done
   mkdir -p "$BIN" "$PLUGIN_HOME"
   # 0700: pulumi keeps per-user state in its home (stack selections; credentials, were someone to log in).
   chmod 0700 "$PLUGIN_HOME"

@@ -30,7 +30,7 @@ main() {
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
     sandbox/sandbox build >&2
     # Once, before the engine tests start in parallel: each would otherwise build a cold engine itself.
-    scripts/engine.sh >/dev/null
+    scripts/engine.sh --languages >/dev/null
     files+=(tests/host/*.test.ts tests/engine/*.test.ts)
   else
     log "host tests skipped (they need root; DOCKER_HOST_SKIP_HOST_TESTS=${DOCKER_HOST_SKIP_HOST_TESTS:-unset})"
