@@ -2,6 +2,7 @@
 // nothing changes on the host.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { readLiveState } from "../../components/dockerHost/drift";
 import { apply, applySteps, configFor, downHost, hostSteps, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const NAME = "t-users";
@@ -26,6 +27,14 @@ describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
         assert.equal(result.facts.storageDriver, "overlay2");
         assert.match(sh(host, "cat /etc/docker/daemon.json"), /"debug": true/);
         assert.equal(sh(host, "stat -c %U /etc/docker/daemon.json").trim(), "root");
+    });
+
+    it("the drift probe, as that user without sudo, reads what the apply recorded", async () => {
+        const config = configFor(host, { daemon: { debug: true } }, "deploy");
+        apply(host, config);
+        const live = await readLiveState(config.connection);
+        assert.equal(live.appliedDaemonJson, sh(host, "cat /etc/docker/daemon.json"));
+        assert.equal(live.daemonJson, live.appliedDaemonJson);
     });
 
     it("destroy never leaves Docker down: an original daemon.json that no longer starts is not kept in force", () => {

@@ -39,7 +39,10 @@ start() {
   [[ $lock_wait =~ ^[0-9]+$ ]] || die "lock-wait must be a number of seconds"
   have systemd-run || die "systemd-run is required (systemd)."
   mkdir -p "$DH_JOBS_DIR"
-  chmod 0700 "$DH_STATE_DIR" "$DH_JOBS_DIR"
+  # Only the jobs are private (a job's stdin may hold the TLS key): the drift probe reads the state folder's
+  # applied-* copies as the SSH user, without sudo.
+  chmod 0755 "$DH_STATE_DIR"
+  chmod 0700 "$DH_JOBS_DIR"
   # Results nobody collected (their session was lost) are kept a week for inspection.
   find "$DH_JOBS_DIR" -mindepth 1 -maxdepth 1 -mtime +7 -exec rm -rf -- {} + 2>/dev/null || true
   job=$(mktemp -d "$DH_JOBS_DIR/$step.XXXXXXXX")
