@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 
 export const REPO = join(__dirname, "../..");
-/** What a copy of this repository's own program needs. */
-export const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"];
+/** What a copy of this repository's own program needs (program.cjs: its entry point, Pulumi.yaml's main). */
+export const PROGRAM_FILES = ["Pulumi.yaml", "program.cjs", "index.ts", "package.json", "tsconfig.json", "components"];
 
 export interface EngineProject {
     readonly dir: string;
