@@ -1,0 +1,71 @@
+// Fleets of fresh sandbox hosts for the benchmark, and what can be read about them without opening an SSH
+// session (which would itself be counted).
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { SandboxHost } from "../tests/host/harness";
+
+const SANDBOX = join(__dirname, "../sandbox/sandbox");
+/** Hosts booted at once: booting is CPU-bound (2 cores here) and the sandbox serialises index allocation. */
+const BOOT_CONCURRENCY = 4;
+
+function sandboxAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        const child = spawn(SANDBOX, args, { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+}
+
+async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await f(items[i]!);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+export const hostNames = (count: number): string[] => Array.from({ length: count }, (_, i) => `bench-${i + 1}`);
+
+/** Boots `count` fresh hosts bench-1…bench-N, each with a blank data disk at /dev/vdb (leftovers removed first). */
+export async function bootHosts(count: number): Promise<SandboxHost[]> {
+    return pool(hostNames(count), BOOT_CONCURRENCY, async (name) => {
+        await sandboxAsync("down", name);
+        const res = await sandboxAsync("up", name);
+        if (res.status !== 0) throw new Error(`sandbox up ${name} failed:\n${res.stderr}`);
+        return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
+    });
+}
+
+export async function downHosts(hosts: readonly { name: string }[]): Promise<void> {
+    await pool(hosts, BOOT_CONCURRENCY, async ({ name }) => {
+        const res = await sandboxAsync("down", name);
+        if (res.status !== 0) process.stderr.write(`bench: warning: sandbox down ${name} failed: ${res.stderr}\n`);
+    });
+}
+
+/**
+ * TCP connections the host has accepted since it booted (Tcp PassiveOpens of its network namespace), read
+ * from this machine with `ip netns exec`: no SSH session, so reading does not change the count. sshd is a
+ * bench host's only TCP listener (no Docker TCP socket is configured), so the difference across a run is
+ * the number of SSH connections the run opened, the bare host-key handshakes included.
+ */
+export function acceptedConnections(host: { name: string }): number {
+    // The sandbox names the namespace dhs-<host name> (sandbox/sandbox: netns_name).
+    const res = spawnSync("ip", ["netns", "exec", `dhs-${host.name}`, "cat", "/proc/net/snmp"], { encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`reading the TCP counters of ${host.name} (netns dhs-${host.name}) failed: ${res.stderr}`);
+    const [header, values] = res.stdout.split("\n").filter((l) => l.startsWith("Tcp:"));
+    const index = header?.split(/\s+/).indexOf("PassiveOpens") ?? -1;
+    const value = Number(values?.split(/\s+/)[index]);
+    if (index < 0 || !Number.isFinite(value)) throw new Error(`no Tcp PassiveOpens counter in ${host.name}'s /proc/net/snmp`);
+    return value;
+}
+
+export const totalAccepted = (hosts: readonly { name: string }[]): number => hosts.reduce((sum, h) => sum + acceptedConnections(h), 0);
