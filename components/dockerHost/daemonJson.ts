@@ -94,6 +94,16 @@ export function changedDaemonKeys(before: string, after: string): string[] {
     return [...keys].filter((k) => JSON.stringify(sortKeys(a[k] ?? null)) !== JSON.stringify(sortKeys(b[k] ?? null))).sort();
 }
 
+/** Whether a daemon.json text is in the form this renderer writes (keys sorted at every level, 2-space
+ *  indent, trailing newline), as a file docker-host installed is. */
+export function isCanonicalDaemonJson(text: string): boolean {
+    try {
+        return `${JSON.stringify(sortKeys(JSON.parse(text) as Json), null, 2)}\n` === text;
+    } catch {
+        return false;
+    }
+}
+
 function sortKeys(value: Json): Json {
     if (Array.isArray(value)) return value.map(sortKeys);
     if (value && typeof value === "object") {

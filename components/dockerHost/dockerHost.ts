@@ -1,6 +1,8 @@
 // The DockerHost component, a table of contents of what happens to a host: its inputs checked once
-// (validate.ts: the plain settings apart from the secret connection and TLS material) → pinned host keys and
-// drift checked over SSH (ssh.ts, drift.ts) → the daemon config and the plan (daemonJson.ts, steps.ts) → one
+// (validate.ts: the plain settings apart from the secret connection and TLS material) → the daemon config →
+// one probe over SSH (drift.ts) in a preview, or on `up` only for drift detection, that checks the pinned
+// host keys and reads what the plan in words (planInWords.ts) and the drift check need → the plan
+// (steps.ts) → one
 // remote.Command per step, strictly ordered: the scripts upload, then gate, data-disk, tls, apply and prune
 // as the host has them, each running its host script under scripts/ (disk.sh for data-disk) through run.sh
 // → its outputs. No output holds a secret: the connection (its private keys) and the TLS material are only
@@ -11,13 +13,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerHostArgs, HostSettings, Resolved, SshConnection, TlsCertificates } from "./args";
 import { DaemonConfig, daemonConfig } from "./daemonJson";
 import { dockerHostUrl, sshDockerProvider } from "./dockerProvider";
-import { describeDrift, readLiveState } from "./drift";
+import { describeDrift, LiveState, ProbeError, readLiveState } from "./drift";
 import { DockerFacts, parseApplyResult, renderDropInsText } from "./facts";
-import { HOST_PATHS } from "./hostConstants";
 import { parseHostKey } from "./hostKey";
 import { checkOnce } from "./inputs";
 import { remoteUploadParent, SCRIPTS_DIR } from "./remoteCommand";
-import { endpointOf, HostKeyMismatchError, verifyHostKeys } from "./ssh";
+import { desiredHost, PlanLine, planInWords, planTarget, unknownPlan } from "./planInWords";
+import { endpointOf, HostKeyMismatchError } from "./ssh";
 import { ownerToken, planSteps, RemoteStep, StepName, stepNames, STEPS } from "./steps";
 import { tlsDigest, tlsParamLines } from "./tlsMaterial";
 import { checkConnection, checkSettings, checkTlsCertificates, ConfigIssue, DockerHostConfigError, hostAddressOf } from "./validate";
@@ -55,20 +57,21 @@ export class DockerHost extends pulumi.ComponentResource {
         const tlsVersion = pulumi.unsecret(certificates.apply((c) => (c ? tlsDigest(c) : undefined)));
         const daemon = pulumi.all([settings, tlsVersion]).apply(([s, version]) => daemonConfig(s, version));
 
-        // 3. Pinned host keys are checked before anything else talks to the host (a wrong one fails preview
-        //    and up with both fingerprints); then, when asked, drift: warnings per key, and a repair token
-        //    that makes the apply step restore what was changed outside Pulumi.
-        const hostKeysOk = connection.apply((c) => this.checkHostKeys(name, c));
-        const repairToken = pulumi.unsecret(
-            pulumi.all([settings, daemon, connection, hostKeysOk]).apply(async ([s, d, c, ok]) => (s.detectDrift && ok ? this.checkDrift(name, d, c) : undefined)),
-        );
+        // 3. At most one SSH session per host from the program: in a preview, a probe that enforces the pinned
+        //    host keys (a wrong one fails the preview with both fingerprints) and reads what the plan in words
+        //    and, when asked, the drift check need; on `up`, that probe only for drift detection. A no-op `up`
+        //    without drift detection opens no session at all: the command plugin enforces the same pins at
+        //    each step's handshake, before any command. Drift gives warnings per key and a repair token that
+        //    makes the apply step restore what was changed outside Pulumi.
+        const repairToken = pulumi.unsecret(pulumi.all([settings, daemon, connection]).apply(([s, d, c]) => this.probe(name, s, d, c)));
 
-        // 4. The plan, and a remote.Command per step. The host lock names this owner to a run that waits.
+        // 4. The plan, and a remote.Command per step (none starts before the probe has checked the keys). The
+        //    host lock names this owner to a run that waits.
         const owner = ownerToken(pulumi.getProject(), pulumi.getStack(), name);
         const plan = pulumi.all([settings, daemon, repairToken]).apply(([s, d, token]) => planSteps(s, d, { repairToken: token, owner }));
         const present = { dataDisk: args.dataDisk !== undefined, tlsCertificates: args.tlsCertificates !== undefined, prune: args.prune !== undefined };
         const tlsStdin = pulumi.secret(certificates.apply((c) => (c ? tlsParamLines(c) : "")));
-        const apply = this.createSteps(name, stepNames(present), plan, { connection, hostKeysOk, tlsStdin }, opts);
+        const apply = this.createSteps(name, stepNames(present), plan, { connection, probed: repairToken, tlsStdin }, opts);
 
         // 5. Outputs.
         const result = apply.stdout.apply(parseApplyResult);
@@ -88,16 +91,16 @@ export class DockerHost extends pulumi.ComponentResource {
 
     /**
      * The scripts upload and one remote.Command per step, strictly ordered, each parented here; returns the
-     * apply step's command. No step starts before the host-key check has finished.
+     * apply step's command. No step starts before the probe (if any) has finished.
      */
     private createSteps(
         name: string,
         names: readonly StepName[],
         plan: pulumi.Output<RemoteStep[]>,
-        inputs: { connection: pulumi.Output<Resolved<SshConnection>>; hostKeysOk: pulumi.Output<boolean>; tlsStdin: pulumi.Output<string> },
+        inputs: { connection: pulumi.Output<Resolved<SshConnection>>; probed: pulumi.Output<unknown>; tlsStdin: pulumi.Output<string> },
         opts: pulumi.ComponentResourceOptions | undefined,
     ): command.remote.Command {
-        const connection = pulumi.secret(pulumi.all([inputs.connection, inputs.hostKeysOk]).apply(([c]) => toCommandConnection(c)));
+        const connection = pulumi.secret(pulumi.all([inputs.connection, inputs.probed]).apply(([c]) => toCommandConnection(c)));
         // Whatever makes the steps run on another machine or as another user replaces them (the old ones'
         // delete runs on the old machine first), under any command plugin: the upstream plugin updates in
         // place on a `connection` change, so that alone would leave the new host without the scripts.
@@ -148,50 +151,52 @@ export class DockerHost extends pulumi.ComponentResource {
         return commands.get("apply")!;
     }
 
-    /** Runs one bounded drift probe; findings and failures become warnings, never errors. */
-    private async checkDrift(name: string, daemon: DaemonConfig, connection: Resolved<SshConnection>): Promise<string | undefined> {
+    /**
+     * The host's one probe (bounded in time): in a preview always, for the plan line and the drift check;
+     * on `up` only with detectDrift. Returns the drift repair token. A wrong host key fails the run; an
+     * unreachable host is a warning (the plan line says "unknown"), never an error.
+     */
+    private async probe(name: string, settings: HostSettings, daemon: DaemonConfig, connection: Resolved<SshConnection>): Promise<string | undefined> {
+        const preview = pulumi.runtime.isDryRun();
+        if (preview) this.warnUnpinned(name, connection);
+        if (!preview && !settings.detectDrift) return undefined;
+        const desired = desiredHost(settings, daemon);
+        let live: LiveState;
         try {
-            const live = await readLiveState(connection);
-            const report = describeDrift(name, live, {
-                dataRoot: daemon.effective.dataRoot ?? HOST_PATHS.defaultDataRoot,
-                storageDriver: daemon.effective.storageDriver ?? "overlay2",
-            });
-            report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
-            return report.repairToken;
+            live = await readLiveState(connection, preview ? { target: planTarget(desired) } : {});
         } catch (err) {
-            if (err instanceof HostKeyMismatchError) this.refuse(name, err);
-            else void pulumi.log.warn(`drift check on ${name} skipped: ${(err as Error).message}`, this);
+            if (err instanceof HostKeyMismatchError) {
+                this.refuse(name, err);
+                return undefined;
+            }
+            const e = err instanceof ProbeError ? err : new ProbeError(endpointOf(connection), (err as Error).message);
+            if (preview) this.log(unknownPlan(name, e.endpoint, e.reason));
+            if (settings.detectDrift) void pulumi.log.warn(`drift check on ${name} skipped: ${e.message}`, this);
             return undefined;
         }
+        if (preview) this.log(planInWords(name, live, desired));
+        if (!settings.detectDrift) return undefined;
+        const report = describeDrift(name, live, { dataRoot: desired.dataRoot, storageDriver: daemon.effective.storageDriver ?? "overlay2" });
+        report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
+        return report.repairToken;
     }
 
-    /** Enforces pinned host keys before any step can run; names each unpinned hop once in a preview.
-     *  False when a machine offered another key than the pinned one (the run then fails). */
-    private async checkHostKeys(name: string, connection: Resolved<SshConnection>): Promise<boolean> {
+    private log(line: PlanLine): void {
+        void (line.severity === "info" ? pulumi.log.info(line.message, this) : pulumi.log.warn(line.message, this));
+    }
+
+    /** Names each unpinned hop once per preview: whatever machine answers there is trusted. */
+    private warnUnpinned(name: string, connection: Resolved<SshConnection>): void {
         const unpinned = [
             ...(connection.hostKey === undefined ? [endpointOf(connection)] : []),
             ...(connection.bastion && connection.bastion.hostKey === undefined ? [`its bastion ${endpointOf(connection.bastion)}`] : []),
         ];
-        if (pulumi.runtime.isDryRun() && unpinned.length > 0) {
-            void pulumi.log.warn(
-                `${name}: no pinned host key for ${unpinned.join(" and ")}; whatever machine answers there is trusted with the steps' input. ` +
-                    "Fix: pin it with hostKey (npm run host-keys -- --stack STACK).",
-                this,
-            );
-        }
-        if (connection.hostKey === undefined && connection.bastion?.hostKey === undefined) return true;
-        try {
-            await verifyHostKeys(connection);
-        } catch (err) {
-            if (err instanceof HostKeyMismatchError) {
-                this.refuse(name, err);
-                return false;
-            }
-            // Unreachable: a preview says so; an up lets the steps fail with the plugin's own error (the
-            // plugin enforces the same pins).
-            if (pulumi.runtime.isDryRun()) void pulumi.log.warn(`host key check on ${name} skipped: cannot reach ${endpointOf(connection)}: ${(err as Error).message}`, this);
-        }
-        return true;
+        if (unpinned.length === 0) return;
+        void pulumi.log.warn(
+            `${name}: no pinned host key for ${unpinned.join(" and ")}; whatever machine answers there is trusted with the steps' input. ` +
+                "Fix: pin it with hostKey (npm run host-keys -- --stack STACK).",
+            this,
+        );
     }
 
     /**

@@ -43,6 +43,8 @@ export const HOST_PATHS = {
     appliedDaemonJson: constant("lib.sh", "DH_APPLIED_DAEMON_JSON"),
     listenDropIn: constant("lib.sh", "DH_DROPIN_LISTEN"),
     appliedListenDropIn: constant("lib.sh", "DH_APPLIED_DROPIN"),
+    /** The data disk's docker.service drop-in (RequiresMountsFor=), written by the data-disk step. */
+    diskDropIn: constant("lib.sh", "DH_DROPIN_DISK"),
     /** Docker's own default data-root, the live root of a host nobody moved. */
     defaultDataRoot: constant("lib.sh", "DH_DEFAULT_ROOT"),
     /** Where each TLS material version gets its directory. */

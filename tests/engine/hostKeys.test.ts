@@ -1,13 +1,13 @@
 // Who answers on port 22, through the real engine on two sandbox hosts: a host offering another key than
-// the pinned one is refused before anything runs (preview, drift probe and up); moving a stack entry to
-// another machine, or to another user, replaces every step (the new place gets the scripts, the old one
-// gets its original configuration back); a pinned bastion in front works, and a wrong bastion key is
-// refused.
+// the pinned one is refused before anything runs (by the preview's probe, and on up by the command
+// plugin); moving a stack entry to another machine, or to another user, replaces every step (the new place
+// gets the scripts, the old one gets its original configuration back); a pinned bastion in front works, and
+// a wrong bastion key is refused.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseHostKey } from "../../components/dockerHost/hostKey";
 import { allowHostToHostTraffic, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, StackHost, writeStackConfig } from "./project";
+import { EngineEnv, EngineProject, engineProject, PROGRAM_FILES, provideEngine, StackHost, writeStackConfig } from "./project";
 
 const STACK = "keys";
 
@@ -16,6 +16,7 @@ describe("pinned host keys and moving hosts, through the real engine", { skip: h
     let a: SandboxHost;
     let b: SandboxHost;
     let stopForwarding: (() => void) | undefined;
+    let commandPlugin: EngineEnv["commandPlugin"];
 
     const pulumi = (...args: string[]) => engine.run(...args, "--stack", STACK);
     const ok = (...args: string[]) => {
@@ -46,6 +47,7 @@ describe("pinned host keys and moving hosts, through the real engine", { skip: h
         [a, b] = [upHost("hk-a"), upHost("hk-b")];
         stopForwarding = allowHostToHostTraffic(); // for the bastion: hk-a in front of hk-b
         engine = engineProject(PROGRAM_FILES);
+        commandPlugin = provideEngine().commandPlugin;
         ok("stack", "init", "--secrets-provider", "passphrase");
     });
     after(() => {
@@ -54,16 +56,22 @@ describe("pinned host keys and moving hosts, through the real engine", { skip: h
         engine?.remove();
     });
 
-    it("1. a host offering another key is refused in preview (with the drift probe too) and up; nothing reaches it", () => {
+    it("1. a host offering another key is refused in preview (by the probe, with drift detection too) and in up (by the command plugin); nothing reaches it", () => {
         const expected = escape(`root@${a.host}:22 offered host key ${fingerprint(a.hostKey)}, but ${fingerprint(b.hostKey)} is pinned (hostKey)`);
         point(a, { hostKey: b.hostKey }, { detectDrift: true });
         const preview = pulumi("preview");
         assert.notEqual(preview.status, 0, preview.out);
         assert.match(preview.out, new RegExp(expected));
         point(a, { hostKey: b.hostKey });
+        // `up` opens no SSH session of its own (no drift detection here): the first step's handshake in the
+        // command plugin refuses the machine, in the plugin's words, after its dial retries.
         const up = pulumi("up", "--yes", "--skip-preview");
         assert.notEqual(up.status, 0, up.out);
-        assert.match(up.out, new RegExp(expected));
+        assert.doesNotMatch(up.out, new RegExp(expected));
+        assert.match(up.out, /mv-scripts[\s\S]*host key mismatch/);
+        if (commandPlugin === "standin") {
+            assert.match(up.out, new RegExp(escape(`host key mismatch: ${a.host}:22 offered ssh-ed25519 key ${fingerprint(a.hostKey)}, but hostKey pins ${fingerprint(b.hostKey)}; refusing to connect`)));
+        }
         assert.equal(sh(a, "test -e .docker-host && echo present || echo absent").trim(), "absent"); // not even the upload
         unconfigured(a);
     });

@@ -39,8 +39,11 @@ describe("describeDrift", () => {
         assert.deepEqual(describeDrift("w", { ...clean, appliedDaemonJson: "", daemonJson: "{}" }, DESIRED), { findings: [] });
     });
 
-    it("parses the probe's NUL-separated output", () => {
-        assert.deepEqual(parseLiveState(`${APPLIED}\0${APPLIED}\0\0\0/data/docker overlay2\n`), clean);
+    it("parses the drift probe's NUL-separated output", () => {
+        assert.deepEqual(parseLiveState(`${APPLIED}\0${APPLIED}\0\0\0/data/docker overlay2\0`), clean);
+        const { dockerRootDir: _, storageDriver: __, ...down } = clean;
+        assert.deepEqual(parseLiveState(`${APPLIED}\0${APPLIED}\0\0\0\0`), down);
+        assert.throws(() => parseLiveState(`${APPLIED}\0${APPLIED}\0`), /unexpected output from the drift probe/);
     });
 });
 
@@ -62,7 +65,7 @@ describe("readLiveState", () => {
         const port = await listen(createServer(() => undefined)); // accepts, then silence
         const started = Date.now();
         await assert.rejects(
-            readLiveState({ host: "127.0.0.1", port, privateKey: KEY }, { connectTimeoutSeconds: 1, totalTimeoutSeconds: 3 }),
+            readLiveState({ host: "127.0.0.1", port, privateKey: KEY }, { limits: { connectTimeoutSeconds: 1, totalTimeoutSeconds: 3 } }),
             (err: Error) => err.message === `cannot read the live state of root@127.0.0.1:${port}: Timed out while waiting for handshake`,
         );
         assert.ok(Date.now() - started < 3500, `took ${Date.now() - started} ms`);
@@ -72,6 +75,6 @@ describe("readLiveState", () => {
         const server = createServer();
         const port = await listen(server);
         server.close();
-        await assert.rejects(readLiveState({ host: "127.0.0.1", port, privateKey: KEY }, { connectTimeoutSeconds: 1, totalTimeoutSeconds: 3 }), /ECONNREFUSED/);
+        await assert.rejects(readLiveState({ host: "127.0.0.1", port, privateKey: KEY }, { limits: { connectTimeoutSeconds: 1, totalTimeoutSeconds: 3 } }), /ECONNREFUSED/);
     });
 });
