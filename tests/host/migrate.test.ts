@@ -3,7 +3,7 @@
 // an empty directory of the root filesystem.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apply, configFor, downHost, hostTestsSkipReason, sandbox, SandboxHost, sh, upHost } from "./harness";
+import { apply, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, remoteTreeSha, sandbox, SandboxHost, sh, sshAsync, upHost, waitFor } from "./harness";
 
 const NAME = "t-migrate";
 
@@ -60,5 +60,34 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         sh(host, "for i in $(seq 1 300); do docker info >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1");
         assert.equal(sh(host, "docker images -q --no-trunc | sort"), before_.images);
         assert.equal(sh(host, "sha256sum /data/docker/volumes/precious/_data/random.bin | cut -d' ' -f1"), before_.volume);
+    });
+
+    // Pass 1 of the copy runs while Docker runs: the containers keep running (same PIDs) while its progress
+    // lines arrive, what is written meanwhile reaches the new root, and the lines stream during the copy.
+    it("copies live first: containers keep running, progress streams, late writes reach the new root", async () => {
+        // ~100k small files (4 KiB): a copy that takes well over two progress intervals.
+        sh(host, "docker volume create many >/dev/null && cd /data/docker/volumes/many/_data && head -c 400000000 /dev/urandom | split -b 4096 -a 5 - f");
+        const config = configFor(host, { dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker-live" } });
+        const step = hostSteps(config).find((s) => s.name === "apply")!;
+        const dockerd = dockerdIdentity(host);
+        const keeper = sh(host, "docker inspect -f '{{.State.Pid}}' keeper").trim();
+        const run = sshAsync(host, step.create, { input: step.stdin });
+        let finished = false;
+        void run.done.then(() => (finished = true));
+        const pass1 = /copy, pass 1 of 2 \(Docker running\): \S+ of \S+ \(\d+ %\)/g;
+        await waitFor("a progress line of pass 1", () => (run.stderr().match(pass1) ?? []).length >= 1 || finished);
+        assert.equal(finished, false, "the copy ended before a progress line appeared");
+        assert.equal(dockerdIdentity(host), dockerd);
+        assert.equal(sh(host, "docker inspect -f '{{.State.Pid}}' keeper").trim(), keeper);
+        const late = sh(host, "docker run --rm -v many:/d sandbox/busybox:latest sh -c 'head -c 65536 /dev/urandom >/d/late.bin && sha256sum /d/late.bin' | cut -d' ' -f1").trim();
+        await waitFor("a second progress line", () => (run.stderr().match(/docker-host\[apply\]: copy, pass \d of 2/g) ?? []).length >= 2 || finished);
+        assert.equal(finished, false, "fewer than two progress lines arrived while the copy ran");
+        const res = await run.done;
+        assert.equal(res.status, 0, res.stderr);
+        assert.match(res.stderr, /Docker and the containers were stopped for \d+ s/);
+        assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker-live");
+        assert.equal(sh(host, "sha256sum /data/docker-live/volumes/many/_data/late.bin | cut -d' ' -f1").trim(), late);
+        assert.equal(remoteTreeSha(host, "/data/docker-live/volumes"), remoteTreeSha(host, "/data/docker/volumes"));
+        assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
     });
 });

@@ -91,7 +91,7 @@ main() {
   journal_begin apply-delete
   START_TS=$(date '+%Y-%m-%d %H:%M:%S')
   if [ -n "$move" ]; then
-    move_root_stopped "$live_root" "$orig_root" "$move"
+    move_root "$live_root" "$orig_root" "$move"
     migrated=true
   fi
   journal_set files installed

@@ -3,11 +3,12 @@
 # activate the change with the least disruption; verify, and roll back on any failure.
 #
 # One transaction (run detached, under the host lock, by txn.sh): every check comes before the first change
-# (daemon.json, storage driver, where data-root goes and whether it fits); the data-root copy, the config
-# switch and the restart happen while dockerd is stopped, so nothing is written to the old root after the
-# copy; a failure anywhere restores the previous daemon.json and drop-in and brings Docker back on its old
-# root (never deleted), and a copy this run started in an empty root is removed. The journal
-# (DH_JOURNAL) lets a killed transaction be finished or rolled back by recover_interrupted.
+# (daemon.json, storage driver, where data-root goes and whether it fits); a data-root copy runs first while
+# Docker runs, then dockerd is stopped for the copy's last pass (what changed meanwhile), the config switch
+# and the restart, so nothing is written to the old root after the copy; a failure anywhere restores the
+# previous daemon.json and drop-in and brings Docker back on its old root (never deleted), and a copy this
+# run started in an empty root is removed. The journal (DH_JOURNAL) lets a killed transaction be finished
+# or rolled back by recover_interrupted.
 #
 # Data roots: a move copies into an empty root; into a root Docker left earlier only when nothing changed
 # there since (then rsync brings it up to date: never a silent switch to older data); anything else is
@@ -29,7 +30,7 @@ DH_STEP=apply
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Set by main and the checks; read by rollback and move_root_stopped (lib.sh) too.
+# Set by main and the checks; read by rollback and move_root (lib.sh) too.
 NEW_JSON=""
 NEW_DROPIN=""
 START_TS=""
@@ -153,7 +154,7 @@ daemon_json_state() {
 # matches:
 #
 #   data-root   drop-ins    daemon.json   action    why
-#   moves       any         any           restart   the copy needs dockerd stopped anyway
+#   moves       any         any           restart   the copy's last pass needs dockerd stopped anyway
 #   stays       changed     any           restart   dockerd reads drop-ins only when it starts
 #   stays       in-force    same          none      nothing to do: dockerd's PID stays
 #   stays       any         same          reload    only a drop-in file was edited on disk: rewritten, and
@@ -250,14 +251,14 @@ verify() {
 }
 
 # activate ACTION MOVE — the transaction: keep the previous files, copy data-root (MOVE: copy, delta or ""),
-# install the new files, reload or restart, verify; any failure rolls back (rollback, move_root_stopped).
+# install the new files, reload or restart, verify; any failure rolls back (rollback, move_root).
 activate() {
   local action=$1 move=$2 old_pid
   backup_previous
   journal_begin apply
   START_TS=$(date '+%Y-%m-%d %H:%M:%S')
   old_pid=$(dockerd_pid)
-  [ -z "$move" ] || move_root_stopped "$LIVE_ROOT" "$NEW_ROOT" "$move"
+  [ -z "$move" ] || move_root "$LIVE_ROOT" "$NEW_ROOT" "$move"
 
   journal_set files installed
   install_new_files

@@ -53,6 +53,8 @@ readonly DH_READY_TIMEOUT_DEFAULT=60
 readonly DH_LOCK_WAIT_DEFAULT=600
 # Space a data-root copy needs beyond the data itself: 5 % plus this many bytes.
 readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
+# Seconds between two progress lines of a data-root copy pass (a pass that ends sooner prints none).
+readonly DH_COPY_PROGRESS_SECONDS=5
 # daemon.json keys dockerd re-reads on SIGHUP (dockerd's reload documentation); a change to any other key,
 # or to the docker.service drop-ins, needs a restart. daemonSettings.ts reads this list.
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
@@ -282,13 +284,14 @@ restart_docker() {
 }
 
 # stop_docker_for_copy — stop every running container (recorded first, to start them again) and Docker,
-# so nothing writes to the root while it is copied.
+# so nothing writes to the root while the last pass copies it. Sets COPY_STOPPED_AT (bash's SECONDS).
 stop_docker_for_copy() {
   local -a ids
   mapfile -t ids < <(docker ps -q --no-trunc)
   journal_set stopped "${ids[*]}"
+  COPY_STOPPED_AT=$SECONDS
   if ((${#ids[@]} > 0)); then
-    log "stopping ${#ids[@]} running container(s) for the copy; they are started again afterwards"
+    log "stopping ${#ids[@]} running container(s) for the copy's last pass; they are started again afterwards"
     docker stop "${ids[@]}" >/dev/null
   fi
   journal_set docker stopped
@@ -303,6 +306,7 @@ start_stopped_containers() {
   for id in "${ids[@]}"; do
     docker start "$id" >/dev/null 2>&1 || log "warning: could not start container $id again"
   done
+  [ -z "${COPY_STOPPED_AT:-}" ] || log "Docker and the containers were stopped for $((SECONDS - COPY_STOPPED_AT)) s"
 }
 
 # --- Data roots ----------------------------------------------------------------------------------------
@@ -369,37 +373,140 @@ check_space() {
   fi
 }
 
-# copy_root OLD NEW MODE — make NEW an exact copy of OLD (owners, modes, ACLs, xattrs, hard links, sparse
-# files; --delete brings a stale copy up to date), then check that a dry run finds no difference. Docker
-# must be stopped. The marker (holding MODE) says "copy in progress": an interrupted copy is resumed or
-# removed, never taken for data. OLD is never modified.
-copy_root() {
-  local old=$1 new=$2 mode=$3 diff
-  local -a options=(-aHAXS --numeric-ids --delete --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER")
+# fs_used_bytes DIR — bytes in use on the filesystem that holds DIR (or its nearest existing parent).
+fs_used_bytes() {
+  local dir=$1
+  while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+  df --output=used --block-size=1 "$dir" | tail -n 1 | tr -d ' '
+}
+
+# report_copy_progress LABEL NEW TOTAL — every DH_COPY_PROGRESS_SECONDS until killed: what the copy wrote
+# so far (the growth of NEW's filesystem, so no per-file output to parse, whatever the number of files),
+# against TOTAL bytes (0: unknown), the rate over the last interval and an estimate of the time left.
+# About, not exact: other writers to that filesystem count too, deletions count against.
+report_copy_progress() {
+  local label=$1 new=$2 total=$3 start now last written rate left line
+  start=$(fs_used_bytes "$new")
+  last=$start
+  while sleep "$DH_COPY_PROGRESS_SECONDS"; do
+    now=$(fs_used_bytes "$new")
+    written=$((now > start ? now - start : 0))
+    rate=$(((now > last ? now - last : 0) / DH_COPY_PROGRESS_SECONDS))
+    last=$now
+    line="$label: $(human_bytes "$written")"
+    if ((total > 0)); then
+      line+=" of $(human_bytes "$total") ($((written >= total ? 100 : written * 100 / total)) %)"
+    fi
+    line+=", $(human_bytes "$rate")/s"
+    if ((total > 0 && rate > 0)); then
+      left=$(((total > written ? total - written : 0) / rate))
+      line+=", about $((left / 60)) min $((left % 60)) s left"
+    fi
+    log "$line"
+  done
+}
+
+# rsync_root OLD NEW [OPTION...] — rsync OLD into NEW as an exact copy: owners (numeric), modes, ACLs,
+# xattrs, hard links, sparse files; what OLD no longer holds is deleted; NEW's lost+found and the marker
+# stay. Local paths: rsync copies whole files, no delta checksums. Returns rsync's exit code.
+rsync_root() {
+  local old=$1 new=$2
+  shift 2
+  rsync -aHAXS --numeric-ids --delete --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER" "$@" "$old/" "$new/"
+}
+
+# copy_pass LABEL OLD NEW TOTAL ERRORS [OPTION...] — one rsync_root with its progress on stderr
+# (report_copy_progress); rsync's own stderr goes to stderr, or is appended to the file ERRORS if not "".
+# Returns rsync's exit code.
+copy_pass() {
+  local label=$1 old=$2 new=$3 total=$4 errors=$5 rc=0 reporter
+  shift 5
+  report_copy_progress "$label" "$new" "$total" &
+  reporter=$!
+  if [ -n "$errors" ]; then
+    rsync_root "$old" "$new" "$@" 2>>"$errors" || rc=$?
+  else
+    rsync_root "$old" "$new" "$@" || rc=$?
+  fi
+  kill "$reporter" 2>/dev/null || true
+  wait "$reporter" 2>/dev/null || true
+  return "$rc"
+}
+
+# start_copy OLD NEW MODE — NEW exists and carries the marker (holding MODE): "copy in progress", so an
+# interrupted copy is resumed or removed, never taken for data.
+start_copy() {
   have rsync || die "rsync is needed to move data-root. Fix: apt-get install rsync."
-  mkdir -p "$new"
-  printf '%s\n' "$mode" >"$new/$DH_MIGRATING_MARKER"
-  log "copying $old to $new ($mode)"
-  rsync "${options[@]}" "$old/" "$new/" || return 1
-  diff=$(rsync "${options[@]}" --dry-run --itemize-changes "$old/" "$new/") || return 1
+  mkdir -p "$2"
+  printf '%s\n' "$3" >"$2/$DH_MIGRATING_MARKER"
+}
+
+# copy_live OLD NEW MODE — the first pass, while Docker and the containers run: most of OLD reaches NEW before
+# anything stops. Files that vanish or change meanwhile are expected: rsync's exit code 24 (files vanished)
+# and 23 (partial transfer: also what a file that shrank while it was read gives) are tolerated, because
+# the stopped pass that follows copies whatever this one missed and tolerates nothing. Any other failure
+# (no space, an I/O error) returns 1. rsync's complaints about vanished files are counted, not relayed.
+copy_live() {
+  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished
+  start_copy "$old" "$new" "$mode"
+  size=$(du -sx --block-size=1 "$old" | cut -f1)
+  there=$(du -sx --block-size=1 "$new" | cut -f1)
+  log "copying $old to $new ($mode, $(human_bytes "$size")) while Docker runs; then Docker stops while what changed meanwhile is copied"
+  errors=$(mktemp)
+  copy_pass "copy, pass 1 of 2 (Docker running)" "$old" "$new" "$((size > there ? size - there : 0))" "$errors" || rc=$?
+  vanished=$(grep -c '^file has vanished: ' "$errors" || true)
+  grep -v -e '^file has vanished: ' -e '^rsync warning: some files vanished before they could be transferred' "$errors" >&2 || true
+  rm -f "$errors"
+  case $rc in
+    0) ;;
+    23 | 24) log "pass 1: ${vanished} file(s) vanished and some changed while they were copied (rsync exit $rc); the stopped pass copies them" ;;
+    *)
+      log "the copy while Docker runs failed (rsync exit $rc)"
+      return 1
+      ;;
+  esac
+}
+
+# copy_root OLD NEW MODE — Docker stopped, make NEW an exact copy of OLD (rsync_root: a first pass, or a
+# stale copy, is brought up to date), then check that a dry run finds no difference, and remove the marker.
+# OLD is never modified. Alone (after stop_docker_for_copy), it is the whole copy with Docker stopped.
+copy_root() {
+  local old=$1 new=$2 mode=$3 diff started=$SECONDS
+  start_copy "$old" "$new" "$mode"
+  log "copying to $new what changed in $old (Docker stopped)"
+  copy_pass "copy, pass 2 of 2 (Docker stopped)" "$old" "$new" 0 "" || return 1
+  diff=$(rsync_root "$old" "$new" --dry-run --itemize-changes) || return 1
   if [ -n "$diff" ]; then
     log "the copy differs from the original: $(head -n 5 <<<"$diff")"
     return 1
   fi
   rm -f "$new/$DH_MIGRATING_MARKER"
+  log "the stopped pass and its check took $((SECONDS - started)) s"
 }
 
-# move_root_stopped OLD NEW MODE — stop Docker and the containers and copy (as plan_root_move decided), or
-# undo and fail: a copy this run started in an empty root is removed, Docker and the containers run again on
-# OLD (untouched). Uses the caller's READY_TIMEOUT and START_TS.
-move_root_stopped() {
+# undo_copy NEW MODE — after a copy failed: a copy this run started in an empty root is removed; what a
+# delta left is a copy of the old root, known from now on.
+undo_copy() {
+  if [ "$2" = copy ]; then remove_partial_copy "$1"; else root_left "$1"; fi
+}
+
+# move_root OLD NEW MODE — copy OLD to NEW (as plan_root_move decided) in two passes: while Docker runs, then,
+# Docker and the containers stopped, what changed meanwhile (copy_live, copy_root); or undo and fail: Docker
+# and the containers run again on OLD (untouched). Returns with Docker stopped, for the switch. Uses the
+# caller's READY_TIMEOUT and START_TS.
+move_root() {
   local old=$1 new=$2 mode=$3
   journal_set from_root "$old"
   journal_set to_root "$new"
   [ "$mode" != copy ] || journal_set copy_into "$new"
+  if ! copy_live "$old" "$new" "$mode"; then
+    undo_copy "$new" "$mode"
+    journal_end
+    die "copying $old to $new failed while Docker ran; nothing was stopped or switched, Docker runs on $old as before, and $old is untouched."
+  fi
   stop_docker_for_copy
   if copy_root "$old" "$new" "$mode"; then return 0; fi
-  if [ "$mode" = copy ]; then remove_partial_copy "$new"; else root_left "$new"; fi
+  undo_copy "$new" "$mode"
   restart_docker || true
   if ! wait_for_docker "$READY_TIMEOUT"; then
     die "copying $old to $new failed, and Docker did not come back on $old (untouched). Inspect 'journalctl -u docker'. dockerd said:
@@ -438,7 +545,9 @@ recover_interrupted() {
   else
     [ "$files" != installed ] || restore_previous_files
     if [ -n "$to" ]; then
-      systemctl stop docker.socket docker.service 2>/dev/null || true
+      # Stopped by this transaction: keep it stopped while the copy goes. Interrupted in the pass while Docker
+      # runs, Docker stays up: it never left $from.
+      [ "$(journal_get docker)" != stopped ] || systemctl stop docker.socket docker.service 2>/dev/null || true
       if [ -n "$copy_into" ]; then remove_partial_copy "$copy_into"; fi
       # Whatever is left in the target is a copy of $from (complete or not), known from now on.
       [ ! -d "$to" ] || dir_is_empty "$to" || root_left "$to"
