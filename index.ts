@@ -2,7 +2,7 @@
 // restarts across hosts in batches, and export a per-host summary.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost, DockerHostConfig, readStackConfig, RegistryCache, rolloutBatches } from "./components";
+import { DockerHost, DockerHostConfig, readStackConfig, RegistryCache, rollOut, rolloutBatches } from "./components";
 
 const config = new pulumi.Config("docker-host");
 const stack = readStackConfig(
@@ -22,23 +22,31 @@ const detectDrift = config.getBoolean("detectDrift") ?? (pulumi.runtime.isDryRun
 /** The host's connection for the components: its private key a secret. */
 const connectionOf = (host: DockerHostConfig) => ({ ...host.connection, privateKey: pulumi.secret(host.connection.privateKey) });
 
-const hosts: Record<string, DockerHost> = {};
-let previousBatch: DockerHost[] = [];
-for (const batch of rolloutBatches(stack.hosts, stack.batchSize)) {
-    previousBatch = batch.map(
-        ({ name, config: host }) =>
-            (hosts[name] = new DockerHost(
-                name,
-                {
-                    ...host,
-                    detectDrift: host.detectDrift ?? detectDrift,
-                    connection: connectionOf(host),
-                    tlsCertificates: host.tlsCertificates && pulumi.secret(host.tlsCertificates),
-                },
-                { dependsOn: previousBatch },
-            )),
+// The rollout: batch after batch (docker-host:rollout), each behind a gate on the outcome of the batch before.
+const { batches, failureBudget } = stack.rollout;
+if (failureBudget > 0 && pulumi.runtime.isDryRun()) {
+    void pulumi.log.info(
+        `rollout: up to ${failureBudget} host${failureBudget === 1 ? "" : "s"} may fail before the rollout stops (docker-host:rollout.failureBudget), ` +
+            "only under `pulumi up --continue-on-error` (npm start passes it); without it the engine stops at the first failed host.",
     );
 }
+const rolledOut = rollOut(
+    rolloutBatches(stack.hosts, batches),
+    failureBudget,
+    ({ name, config: host }, dependsOn) =>
+        new DockerHost(
+            name,
+            {
+                ...host,
+                detectDrift: host.detectDrift ?? detectDrift,
+                connection: connectionOf(host),
+                tlsCertificates: host.tlsCertificates && pulumi.secret(host.tlsCertificates),
+            },
+            { dependsOn },
+        ),
+    (host) => host.steps(),
+);
+const hosts = Object.fromEntries(rolledOut.map(({ name, host }) => [name, host]));
 
 // A pull-through cache on one host, the registry mirror of the others (needs the @pulumi/docker plugin),
 // once Docker is configured there, through that host's docker provider.

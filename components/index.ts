@@ -1,6 +1,9 @@
 // Public entry point of the component library: `import { DockerHost } from "<this repo>/components"`.
 export * from "./dockerHost";
-export { rolloutBatches } from "./rollout";
+export { batchSizes, rolloutBatches, ROLLOUT_DEFAULTS } from "./rollout";
+export type { BatchSize, RolloutStrategy } from "./rollout";
+export { rollOut, RolloutStoppedError } from "./rolloutGate";
+export type { RolledOutHost } from "./rolloutGate";
 export { RegistryCache } from "./registryCache/registryCache";
 export type { RegistryCacheArgs } from "./registryCache/registryCache";
 export { mirrorDaemonSettings, mirrorUrl, registryCacheEnvironment } from "./registryCache/mirror";

@@ -8,6 +8,7 @@ import { DaemonSettings, DockerHostConfig, Resolved } from "./dockerHost/args";
 import { checkConfig, ConfigIssue, describeValue, didYouMean, isHostAddress, machineKey } from "./dockerHost/validate";
 import { knownKeysAt } from "./dockerHost/validate/schema";
 import { dropUndefined, isRecord } from "./dockerHost/values";
+import { batchSizeProblem, BatchSize, ROLLOUT_DEFAULTS, RolloutStrategy } from "./rollout";
 import { DEFAULT_CACHE_PORT, DEFAULT_REGISTRY_IMAGE, DEFAULT_UPSTREAM_URL, mirrorDaemonSettings, mirrorUrl } from "./registryCache/mirror";
 
 /** The raw values of the stack's config keys (docker-host:hosts, :defaults, :rollout, :privateKey). */
@@ -44,8 +45,8 @@ export interface RegistryCacheEntry {
 export interface StackConfig {
     readonly hosts: readonly HostEntry[];
     readonly registryCache?: RegistryCacheEntry;
-    /** Hosts changed at once; the next batch waits for this one's verification. */
-    readonly batchSize: number;
+    /** docker-host:rollout: the batches (the next waits for this one's verification) and the failure budget. */
+    readonly rollout: RolloutStrategy;
 }
 
 /** The stack configuration was refused; `issues` lists every problem. A Pulumi RunError, so the program
@@ -68,7 +69,7 @@ const SETTING_KEYS = knownKeysAt([]).filter((k) => k !== "connection");
 export const HOST_KEYS: readonly string[] = ["name", ...CONNECTION_KEYS, "privateKeyPath", "hostKeyPath", ...SETTING_KEYS];
 /** Keys docker-host:defaults may carry: a host entry's, but its name and address. */
 export const DEFAULT_KEYS: readonly string[] = HOST_KEYS.filter((k) => k !== "name" && k !== "host");
-const ROLLOUT_KEYS = ["batchSize"];
+const ROLLOUT_KEYS = ["batches", "failureBudget", "batchSize"];
 const REGISTRY_CACHE_KEYS = ["host", "port", "upstreamUrl", "image", "deleteStorageOnDestroy"];
 
 type Entry = Record<string, unknown>;
@@ -82,11 +83,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     const add = (key: string, message: string) => issues.push({ key, message });
 
     const defaults = asEntry(raw.defaults ?? {}, "docker-host:defaults", DEFAULT_KEYS, add);
-    const rollout = asEntry(raw.rollout ?? {}, "docker-host:rollout", ROLLOUT_KEYS, add);
-    const batchSize = rollout?.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || (batchSize as number) < 1) {
-        add("docker-host:rollout.batchSize", `${describeValue(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
-    }
+    const rollout = readRollout(asEntry(raw.rollout ?? {}, "docker-host:rollout", ROLLOUT_KEYS, add), add);
     const cache = raw.registryCache === undefined ? undefined : asEntry(raw.registryCache, "docker-host:registryCache", REGISTRY_CACHE_KEYS, add);
     if (!Array.isArray(raw.hosts) || raw.hosts.length === 0) {
         add("docker-host:hosts", "lists no hosts. Fix: add at least one entry with a name and a host address.");
@@ -130,7 +127,39 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     });
 
     if (issues.length > 0) throw new StackConfigError(issues);
-    return { hosts, batchSize: batchSize as number, ...(registryCache ? { registryCache } : {}) };
+    return { hosts, rollout, ...(registryCache ? { registryCache } : {}) };
+}
+
+/**
+ * docker-host:rollout, checked like every other key (all of its problems at once): `batches` (a count, a
+ * percentage or a list of them, see rollout.ts), or `batchSize`, its old spelling for one count, never both;
+ * `failureBudget`. The defaults where a key is unset or wrong (the wrong one is reported).
+ */
+function readRollout(rollout: Entry | undefined, add: (k: string, m: string) => void): RolloutStrategy {
+    const where = "docker-host:rollout";
+    if (!rollout) return ROLLOUT_DEFAULTS;
+    const { batches, batchSize, failureBudget } = rollout;
+    let sizes: readonly BatchSize[] = ROLLOUT_DEFAULTS.batches;
+    if (batches !== undefined && batchSize !== undefined) {
+        add(`${where}.batchSize`, "is set together with batches; batchSize is the old spelling of batches with one count. Fix: keep batches and remove batchSize (batchSize: 2 is batches: 2).");
+    } else if (batchSize !== undefined) {
+        if (Number.isInteger(batchSize) && (batchSize as number) >= 1) sizes = [batchSize as number];
+        else add(`${where}.batchSize`, `${describeValue(batchSize)} is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time).`);
+    } else if (Array.isArray(batches)) {
+        const problems = batches.map(batchSizeProblem);
+        problems.forEach((p, i) => p && add(`${where}.batches[${i}]`, p));
+        if (batches.length === 0) add(`${where}.batches`, 'lists no batch. Fix: e.g. [1, "25%"] (one host, then a quarter of the hosts at a time), or leave it out for one host at a time.');
+        else if (problems.every((p) => p === undefined)) sizes = batches as BatchSize[];
+    } else if (batches !== undefined) {
+        const problem = batchSizeProblem(batches);
+        if (problem) add(`${where}.batches`, problem);
+        else sizes = [batches as BatchSize];
+    }
+    const budget = failureBudget ?? ROLLOUT_DEFAULTS.failureBudget;
+    if (!Number.isInteger(budget) || (budget as number) < 0) {
+        add(`${where}.failureBudget`, `${describeValue(failureBudget)} is not a whole number ≥ 0. Fix: the number of hosts that may fail before the rollout stops, e.g. 1; 0 (the default) stops at the first.`);
+    }
+    return { batches: sizes, failureBudget: Number.isInteger(budget) && (budget as number) >= 0 ? (budget as number) : ROLLOUT_DEFAULTS.failureBudget };
 }
 
 /** The entry's values of these keys. */

@@ -26,6 +26,8 @@ import { checkConnection, checkSettings, checkTlsCertificates, ConfigIssue, Dock
 
 /** Each host's checked connection, for dockerProvider(): never a property, so never an output. */
 const CONNECTIONS = new WeakMap<DockerHost, pulumi.Output<Resolved<SshConnection>>>();
+/** Each host's child resources, for steps(): never a property, so never an output. */
+const STEP_RESOURCES = new WeakMap<DockerHost, readonly pulumi.Resource[]>();
 
 /**
  * Makes a reachable Linux machine a well-configured Docker host over SSH: refuses a host on the wrong
@@ -115,6 +117,7 @@ export class DockerHost extends pulumi.ComponentResource {
             { parent: this, dependsOn: opts?.dependsOn },
         );
         const commands = new Map<StepName, command.remote.Command>();
+        const children: pulumi.Resource[] = [previous];
         for (const stepName of names) {
             const step = plan.apply((steps) => findStep(steps, stepName));
             const cmd = new command.remote.Command(
@@ -146,8 +149,10 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
             );
             commands.set(stepName, cmd);
+            children.push(cmd);
             previous = cmd;
         }
+        STEP_RESOURCES.set(this, children);
         return commands.get("apply")!;
     }
 
@@ -209,6 +214,15 @@ export class DockerHost extends pulumi.ComponentResource {
     private refuse(name: string, err: HostKeyMismatchError): void {
         void pulumi.log.error(`DockerHost "${name}": ${err.message}`, this);
         process.exitCode = 32;
+    }
+
+    /**
+     * TypeScript only: the host's child resources in the order they run, the scripts upload first. Under
+     * `pulumi up --continue-on-error` the URN of one that failed or was skipped rejects: a rollout learns the
+     * host's outcome from them (components/rolloutGate.ts).
+     */
+    public steps(): readonly pulumi.Resource[] {
+        return STEP_RESOURCES.get(this) ?? [];
     }
 
     /**

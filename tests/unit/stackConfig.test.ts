@@ -32,12 +32,52 @@ describe("readStackConfig", () => {
             },
             readFile,
         );
-        assert.equal(stack.batchSize, 2);
+        assert.deepEqual(stack.rollout, { batches: [2], failureBudget: 0 });
         assert.deepEqual(stack.hosts.map((h) => h.name), ["web-1", "web-2"]);
         assert.deepEqual(stack.hosts[1]!.config.daemon, { logMaxSize: "50m", liveRestore: true });
         assert.equal(stack.hosts[1]!.config.connection.user, "deploy");
         assert.equal(stack.hosts[0]!.config.connection.privateKey, KEY);
         assert.equal(stack.hosts[0]!.config.dataDisk, undefined);
+    });
+
+    it("reads docker-host:rollout: batches as a count, a percentage or a list, the failure budget, the defaults", () => {
+        const rollout = (r: unknown) => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h" }], ...(r === undefined ? {} : { rollout: r }) }, readFile).rollout;
+        assert.deepEqual(rollout(undefined), { batches: [1], failureBudget: 0 });
+        assert.deepEqual(rollout({}), { batches: [1], failureBudget: 0 });
+        assert.deepEqual(rollout({ batches: 3 }), { batches: [3], failureBudget: 0 });
+        assert.deepEqual(rollout({ batches: "25%" }), { batches: ["25%"], failureBudget: 0 });
+        assert.deepEqual(rollout({ batches: [1, 5, "25%"], failureBudget: 2 }), { batches: [1, 5, "25%"], failureBudget: 2 });
+        assert.deepEqual(rollout({ batchSize: 4 }), { batches: [4], failureBudget: 0 }, "batchSize, the old spelling, still works");
+    });
+
+    it("reports every problem of docker-host:rollout at once, each with its key path and the fix", () => {
+        const problems = (r: unknown) => {
+            try {
+                readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h" }], rollout: r }, readFile);
+            } catch (err) {
+                assert.ok(err instanceof StackConfigError, String(err));
+                return err.issues.map((i) => `${i.key}: ${i.message}`);
+            }
+            return [];
+        };
+        assert.deepEqual(problems({ batches: [1, "0%", "5", 2.5, "half"], failureBudget: -1 }), [
+            'docker-host:rollout.batches[1]: "0%" is not a percentage from above 0 to 100. Fix: e.g. "25%".',
+            'docker-host:rollout.batches[2]: "5" is neither a host count nor a percentage. Fix: write 5 without quotes for 5 hosts, or "5%" for a share of the stack\'s hosts.',
+            'docker-host:rollout.batches[3]: 2.5 is not a whole number ≥ 1. Fix: e.g. 1 (one host at a time), or a percentage such as "25%".',
+            'docker-host:rollout.batches[4]: "half" is neither a host count nor a percentage. Fix: a host count such as 5, or a percentage such as "25%".',
+            "docker-host:rollout.failureBudget: -1 is not a whole number ≥ 0. Fix: the number of hosts that may fail before the rollout stops, e.g. 1; 0 (the default) stops at the first.",
+        ]);
+        assert.deepEqual(problems({ batches: 2, batchSize: 2 }), [
+            "docker-host:rollout.batchSize: is set together with batches; batchSize is the old spelling of batches with one count. Fix: keep batches and remove batchSize (batchSize: 2 is batches: 2).",
+        ]);
+        assert.deepEqual(problems({ batches: [] }), [
+            'docker-host:rollout.batches: lists no batch. Fix: e.g. [1, "25%"] (one host, then a quarter of the hosts at a time), or leave it out for one host at a time.',
+        ]);
+        assert.deepEqual(problems({ batches: "150%" }), ['docker-host:rollout.batches: "150%" is not a percentage from above 0 to 100. Fix: e.g. "25%".']);
+        assert.deepEqual(problems({ batches: { size: 1 } }), ['docker-host:rollout.batches: expected a host count or a percentage, got an object. Fix: e.g. 1, or "25%".']);
+        assert.deepEqual(problems({ failureBudget: "1" }), ['docker-host:rollout.failureBudget: "1" is not a whole number ≥ 0. Fix: the number of hosts that may fail before the rollout stops, e.g. 1; 0 (the default) stops at the first.']);
+        assert.match(problems({ batch: [1] })[0]!, /^docker-host:rollout\.batch: unknown setting\. Did you mean "batches"\? Known here: batches, failureBudget, batchSize\.$/);
+        assert.deepEqual(problems("all"), ['docker-host:rollout: expected a mapping, got "all". Fix: write it as key: value lines.']);
     });
 
     it("uses the secret docker-host:privateKey when no path is set", () => {
