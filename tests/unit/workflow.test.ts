@@ -5,7 +5,7 @@
 // diff, cut to GitHub's limit).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -162,6 +162,70 @@ describe("sandbox stacks (scripts/sandboxStack.ts)", () => {
             assert.match(e.message, /docker-host:hosts\[1\]\.host: "10\.213\.0\.2"/);
             return true;
         });
+    });
+});
+
+describe("boot_sandbox_hosts (scripts/sandbox-stack.sh, shared by up.sh and preview.sh)", () => {
+    // A copy of the scripts with stand-ins for sandbox/sandbox and pulumi that record their calls.
+    function fixture(running: readonly string[], stackExists: boolean) {
+        const dir = mkdtempSync(join(tmpdir(), "wf-boot-"));
+        mkdirSync(join(dir, "scripts"));
+        mkdirSync(join(dir, "sandbox"));
+        mkdirSync(join(dir, "bin"));
+        for (const f of ["sandbox-stack.sh", "sandboxStack.ts"]) copyFileSync(join(REPO, "scripts", f), join(dir, "scripts", f));
+        symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+        const calls = join(dir, "calls");
+        const stub = (path: string, body: string) => {
+            writeFileSync(path, `#!/usr/bin/env bash\necho "$(basename "$0") $*" >>'${calls}'\n${body}\n`);
+            chmodSync(path, 0o755);
+        };
+        stub(join(dir, "sandbox/sandbox"), `case $1 in info) case " ${running.join(" ")} " in *" $2 "*) exit 0 ;; esac; exit 1 ;; esac`);
+        stub(join(dir, "bin/pulumi"), `[ "$1 $2" != "stack select" ] || exit ${stackExists ? 0 : 1}`);
+        writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(REPO, "Pulumi.dev.yaml")));
+        const run = (stack: string) => {
+            const script = `log() { printf 'up: %s\\n' "$*" >&2; }; source scripts/sandbox-stack.sh; boot_sandbox_hosts ${stack}; echo "hosts: \${SANDBOX_HOSTS[*]}"`;
+            const res = spawnSync("bash", ["-euo", "pipefail", "-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}` } });
+            return { ...res, calls: existsSync(calls) ? readFileSync(calls, "utf8") : "" };
+        };
+        return { dir, run, remove: () => rmSync(dir, { recursive: true, force: true }) };
+    }
+
+    it("boots dev-1 at index 1 and forgets the dev stack's state, with up.sh's messages of before", () => {
+        const f = fixture([], true);
+        try {
+            const res = f.run("dev");
+            assert.equal(res.status, 0, res.stderr);
+            assert.equal(res.stdout, "hosts: dev-1\n");
+            assert.equal(
+                res.stderr,
+                "up: booting the local disposable host dev-1\nup: dev-1 is a new disposable host: forgetting the dev stack's state about the previous one\n",
+            );
+            assert.equal(res.calls, "sandbox info dev-1\nsandbox up dev-1 --index 1\npulumi stack select dev\npulumi stack rm dev --force --yes --preserve-config\n");
+        } finally {
+            f.remove();
+        }
+    });
+
+    it("leaves a running host and a stack without state alone; a stack of real servers boots nothing", () => {
+        const running = fixture(["dev-1"], true);
+        const fresh = fixture([], false);
+        try {
+            const r = running.run("dev");
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stderr, "");
+            assert.equal(r.calls, "sandbox info dev-1\n");
+            const n = fresh.run("dev");
+            assert.equal(n.calls, "sandbox info dev-1\nsandbox up dev-1 --index 1\npulumi stack select dev\n");
+            assert.equal(n.stderr, "up: booting the local disposable host dev-1\n");
+            writeFileSync(join(fresh.dir, "Pulumi.prod.yaml"), "config:\n  docker-host:hosts:\n    - {name: web-1, host: 10.0.0.5, privateKeyPath: /home/ops/key}\n");
+            const p = fresh.run("prod");
+            assert.equal(p.status, 0, p.stderr);
+            assert.equal(p.stdout, "hosts: \n");
+            assert.equal(p.calls, n.calls, "nothing more was called");
+        } finally {
+            running.remove();
+            fresh.remove();
+        }
     });
 });
 
