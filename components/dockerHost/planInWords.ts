@@ -21,9 +21,10 @@ import { trimSlash } from "./values";
 
 /**
  * What a data-root move costs the containers, said in every plan line of a move. One constant: the move's
- * downtime depends on how apply.sh copies (today: with Docker and every container stopped for the whole copy).
+ * downtime depends on how lib.sh's move_root copies (a live pass while Docker runs, then Docker and every
+ * container stopped for the delta and its verification).
  */
-export const MOVE_DOWNTIME_WORDS = "every container stops for the copy";
+export const MOVE_DOWNTIME_WORDS = "copied live first, then every container stops for the final delta copy";
 
 /** One line of the plan, for `pulumi.log.info` (or `warn`) on the host's component. */
 export interface PlanLine {

@@ -10,13 +10,6 @@ import { extractPlanLines } from "../../scripts/previewComment";
 import { downHost, hostTestsSkipReason, sandbox, SandboxHost, upHost } from "../host/harness";
 import { EngineProject, engineProject, PROGRAM_FILES, REPO, writeStackConfig } from "./project";
 
-/**
- * Whether DockerHost emits its plan in words (`plan: <host>: …` info diagnostics, issue 13). Until it does,
- * the comment is checked to hold every plan line the CLI printed (none); set this to true once it does, so
- * that a comment without the host's line fails.
- */
-const EXPECT_PLAN_LINES = false;
-
 const STACK = "wf";
 const BOOT_STACK = "wf-boot";
 const BOOT_HOST = "wf-boot-1";
@@ -73,8 +66,7 @@ describe("scripts/preview.sh, the preview workflow's command, through the real e
         const inComment = lines.filter((l) => l.startsWith("plan: "));
         assert.deepEqual(inComment, printed);
         for (const line of printed) assert.ok(comment.indexOf(line) < details, `${line} comes after the diff`);
-        if (EXPECT_PLAN_LINES || printed.length > 0) assert.match(comment, /^plan: wf-1: .*\brestart\b/m);
-        else assert.match(comment, /^No host reported a plan line\.$/m);
+        assert.match(comment, /^plan: wf-1: .*\brestart\b/m);
         // A preview changes nothing: the stack still has the change to make.
         assert.match(ok("preview", "--diff"), /~ max-size: "10m" => "20m"/);
     });

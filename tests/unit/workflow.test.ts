@@ -257,7 +257,7 @@ Diagnostics:
 
   docker-host:index:DockerHost (db-1):
     plan: db-1: format /dev/vdb (xfs)
-    plan: db-1: move data-root /var/lib/docker → /data/docker, 3.2 GiB to copy; every container stops for the copy
+    plan: db-1: move data-root /var/lib/docker → /data/docker, 3.2 GiB to copy; copied live first, then every container stops for the final delta copy
 
   pulumi:pulumi:Stack (docker-host-prod):
     warning: web-3: no pinned host key
@@ -276,7 +276,7 @@ describe("the PR comment (scripts/previewComment.ts)", () => {
             { host: "web-1", text: "plan: web-1: reload (log-opts, max-concurrent-downloads)" },
             { host: "web-2", text: "plan: web-2: restart (dns; containers keep running: live-restore is on)" },
             { host: "db-1", text: "plan: db-1: format /dev/vdb (xfs)" },
-            { host: "db-1", text: "plan: db-1: move data-root /var/lib/docker → /data/docker, 3.2 GiB to copy; every container stops for the copy" },
+            { host: "db-1", text: "plan: db-1: move data-root /var/lib/docker → /data/docker, 3.2 GiB to copy; copied live first, then every container stops for the final delta copy" },
         ]);
         assert.deepEqual(extractPlanLines("Resources:\n    5 unchanged\n"), []);
     });
