@@ -1,6 +1,7 @@
 // SSH from the Pulumi program itself (ssh2): connect to a host, through its bastion when it has one,
-// verifying pinned host keys before anything else happens, all bounded in time. Used by the drift probe,
-// the host-key check that runs before any step, and the host-key scanner (`npm run host-keys`).
+// verifying pinned host keys before anything else happens, all bounded in time. Used by the preview's probe
+// (drift and the plan's facts) and the host-key scanner (`npm run host-keys`); the steps' own connections
+// are the command plugin's, which enforces the same pins.
 import { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
 import { Resolved, SshConnection } from "./args";
 import { fingerprintOf, HostKey, parseHostKey, PINNABLE_HOST_KEY_TYPES } from "./hostKey";
@@ -107,23 +108,6 @@ function withHops<T>(hops: readonly Hop[], use: (client: Client) => Promise<T>, 
             return use(client);
         };
         return chain();
-    });
-}
-
-/**
- * Checks the pinned host keys of a connection: the target's with a bare handshake (no login) when it is
- * reached directly, the bastion's by logging in to it. Resolves when every pinned key matched; rejects with
- * HostKeyMismatchError when one did not, or with the reason the host could not be reached.
- */
-export function verifyHostKeys(connection: Resolved<SshConnection>, limits: SshLimits = DEFAULT_SSH_LIMITS): Promise<void> {
-    const hops = hopsOf(connection);
-    return bounded(limits, (clients, fail) => {
-        const handshake = (hop: Hop, sock?: NodeJS.ReadableStream) => connectHop(clients, hop, { limits, fail, sock, login: false }).then(() => undefined);
-        const target = hops[hops.length - 1]!;
-        if (hops.length === 1) return handshake(target);
-        return withHops([hops[0]!], async (jump) => handshake(target, await forward(jump, target)), limits).catch((e: Error) => {
-            throw e instanceof HostKeyMismatchError ? e : new Error(`${e.message} (on the way to ${target.where})`);
-        });
     });
 }
 
