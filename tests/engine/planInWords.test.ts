@@ -40,9 +40,11 @@ describe("the plan in words through the real engine", { skip: hostTestsSkipReaso
         };
         writeFileSync(file, stringify(config));
     };
-    /** The plan line of a host in a preview's output (exactly one). */
+    /** The plan line of a host in a preview's Diagnostics (exactly one; the progress view repeats it above). */
     const planLine = (out: string, name: string) => {
-        const lines = out.split("\n").filter((l) => l.includes(`plan: ${name}: `));
+        const diagnostics = out.indexOf("\nDiagnostics:");
+        assert.ok(diagnostics >= 0, `no Diagnostics in:\n${out}`);
+        const lines = out.slice(diagnostics).split("\n").filter((l) => l.includes(`plan: ${name}: `));
         assert.equal(lines.length, 1, `want one plan line for ${name} in:\n${out}`);
         return lines[0]!.slice(lines[0]!.indexOf("plan: "));
     };
