@@ -2,7 +2,7 @@
 // restarts across hosts in batches, and export a per-host summary.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerHost, DockerHostConfig, readStackConfig, RegistryCache, rollOut, rolloutBatches } from "./components";
+import { afterSuccessOf, DockerHost, DockerHostConfig, orWhenFailed, readStackConfig, RegistryCache, rollOut, rolloutBatches } from "./components";
 
 const config = new pulumi.Config("docker-host");
 const stack = readStackConfig(
@@ -63,15 +63,24 @@ if (cache) {
             image: cache.image,
             deleteStorageOnDestroy: cache.deleteStorageOnDestroy,
         },
-        { dependsOn: [cacheHost], providers: [cacheHost.dockerProvider(`${name}-docker`)] },
+        {
+            // Only on a host that succeeded: when it failed (pulumi up --continue-on-error), one line says the
+            // cache was not set up, and the run fails, so an existing cache is left as it is.
+            dependsOn: afterSuccessOf(cacheHost.steps(), cacheHost, () => `${name} not set up, because ${cache.hostName} failed (its error says why).`),
+            providers: [cacheHost.dockerProvider(`${name}-docker`)],
+        },
     );
 }
 
-/** Per host: what dockerd reports after the apply, and what the last apply did. */
+/** Per host: what dockerd reports after the apply, and what the last apply did; for a host that failed in this
+ *  run (pulumi up --continue-on-error), that it was not verified. */
 export const summary = Object.fromEntries(
     Object.entries(hosts).map(([name, host]) => [
         name,
-        pulumi.all([host.facts, host.lastAction]).apply(([facts, lastAction]) => ({ ...facts, lastAction })),
+        orWhenFailed<object>(
+            pulumi.all([host.facts, host.lastAction]).apply(([facts, lastAction]) => ({ ...facts, lastAction })),
+            { failed: "not verified: a step of this host failed or did not run in the last up (its errors say why)" },
+        ),
     ]),
 );
 export const daemonJson = Object.fromEntries(Object.entries(hosts).map(([name, host]) => [name, host.daemonJson]));

@@ -3,6 +3,7 @@ export * from "./dockerHost";
 export { batchSizes, rolloutBatches, ROLLOUT_DEFAULTS } from "./rollout";
 export type { BatchSize, RolloutStrategy } from "./rollout";
 export { rollOut, RolloutStoppedError } from "./rolloutGate";
+export { afterSuccessOf, allSucceeded, NotRunError, orWhenFailed } from "./outcome";
 export type { RolledOutHost } from "./rolloutGate";
 export { RegistryCache } from "./registryCache/registryCache";
 export type { RegistryCacheArgs } from "./registryCache/registryCache";

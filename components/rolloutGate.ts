@@ -12,6 +12,7 @@
 // opens once the batch before is registered, and the dependencies are the same as in the update.
 import * as pulumi from "@pulumi/pulumi";
 import { RunError } from "@pulumi/pulumi/errors";
+import { allSucceeded } from "./outcome";
 
 /** The rollout went past its failure budget: the hosts after that batch were not started. */
 export class RolloutStoppedError extends RunError {
@@ -77,11 +78,4 @@ export function rollOut<E extends { readonly name: string }, H extends pulumi.Re
         });
     });
     return all;
-}
-
-/** Whether every resource succeeded: each URN resolves, or rejects for a failed or skipped resource. */
-function allSucceeded(resources: readonly pulumi.Resource[]): Promise<boolean> {
-    return new Promise((resolve) => {
-        pulumi.recover(pulumi.all(resources.map((r) => r.urn)).apply(() => true), () => false).apply(resolve);
-    });
 }

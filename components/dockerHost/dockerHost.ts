@@ -10,6 +10,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { afterSuccessOf, failureReportedByEngine, orWhenFailed } from "../outcome";
 import { DockerHostArgs, HostSettings, Resolved, SshConnection, TlsCertificates } from "./args";
 import { DaemonConfig, daemonConfig } from "./daemonJson";
 import { dockerHostUrl, sshDockerProvider } from "./dockerProvider";
@@ -82,12 +83,14 @@ export class DockerHost extends pulumi.ComponentResource {
         this.dropIn = result.apply((r) => renderDropInsText(r.dropIns));
         this.lastAction = result.apply((r) => r.action);
         this.facts = result.apply((r) => r.facts);
+        // Under `pulumi up --continue-on-error` a failed step leaves no result: the component's state then
+        // records none (its error is the step's), instead of the program failing on the rejected outputs.
         this.registerOutputs({
             daemonJson: this.daemonJson,
             dockerHostUrl: this.dockerHostUrl,
-            dropIn: this.dropIn,
-            lastAction: this.lastAction,
-            facts: this.facts,
+            dropIn: orWhenFailed<string | undefined>(this.dropIn, undefined),
+            lastAction: orWhenFailed<string | undefined>(this.lastAction, undefined),
+            facts: orWhenFailed<DockerFacts | undefined>(this.facts, undefined),
         });
     }
 
@@ -116,9 +119,12 @@ export class DockerHost extends pulumi.ComponentResource {
             { connection, triggers, source: new pulumi.asset.FileArchive(SCRIPTS_DIR), remotePath: remoteUploadParent() },
             { parent: this, dependsOn: opts?.dependsOn },
         );
+        let previousName = `${name}-scripts`;
         const commands = new Map<StepName, command.remote.Command>();
         const children: pulumi.Resource[] = [previous];
-        for (const stepName of names) {
+        for (const [index, stepName] of names.entries()) {
+            const failed = previousName;
+            const notRun = () => `${name}: ${names.slice(index).map((n) => `${name}-${n}`).join(", ")} not run, because ${failed} failed (its error says why).`;
             const step = plan.apply((steps) => findStep(steps, stepName));
             const cmd = new command.remote.Command(
                 `${name}-${stepName}`,
@@ -137,7 +143,9 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    dependsOn: [previous],
+                    // Only after the step before succeeded: under `pulumi up --continue-on-error` a failed step
+                    // stops the host's later steps with one line naming it (outcome.ts), not a stack trace.
+                    dependsOn: afterSuccessOf([previous], this, notRun),
                     // No customTimeouts: a data-root copy takes as long as the data needs. The step runs on the
                     // host as its own transaction (txn.sh), so even an engine that stops waiting, or a lost
                     // session, never interrupts it halfway.
@@ -151,7 +159,9 @@ export class DockerHost extends pulumi.ComponentResource {
             commands.set(stepName, cmd);
             children.push(cmd);
             previous = cmd;
+            previousName = `${name}-${stepName}`;
         }
+        children.forEach(failureReportedByEngine);
         STEP_RESOURCES.set(this, children);
         return commands.get("apply")!;
     }
@@ -231,7 +241,8 @@ export class DockerHost extends pulumi.ComponentResource {
      * @param sshOpts more ssh options, after the key, the pinned host keys and the bastion
      */
     public dockerProvider(name: string, sshOpts?: pulumi.Input<pulumi.Input<string>[]>): docker.Provider {
-        return sshDockerProvider(name, CONNECTIONS.get(this)!, sshOpts, { parent: this, dependsOn: [this] });
+        const notRun = () => `${name} not created, because a step of this host failed (its error says why).`;
+        return sshDockerProvider(name, CONNECTIONS.get(this)!, sshOpts, { parent: this, dependsOn: afterSuccessOf(this.steps(), this, notRun) });
     }
 }
 

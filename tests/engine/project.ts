@@ -91,20 +91,23 @@ export interface StackHost {
     readonly user?: string;
     /** A jump host in front of it, with its own pinned key. */
     readonly bastion?: { readonly host: string; readonly user?: string; readonly hostKey?: string };
+    /** Daemon settings of this host alone, over the stack's defaults. */
+    readonly daemon?: object;
 }
 
-/** Writes Pulumi.<stack>.yaml for `hosts` (each with /dev/vdb as its data disk), keeping the stack's salt. */
+/** Writes Pulumi.<stack>.yaml for `hosts` (each with /dev/vdb as its data disk), keeping the stack's salt.
+ *  `rollout` is docker-host:rollout as written (else `batchSize`, default 1). */
 export function writeStackConfig(
     project: EngineProject,
     stack: string,
     hosts: readonly StackHost[],
-    options: { daemon?: object; detectDrift?: boolean; keyPath?: string; batchSize?: number; pinHostKeys?: boolean } = {},
+    options: { daemon?: object; detectDrift?: boolean; keyPath?: string; batchSize?: number; rollout?: object; pinHostKeys?: boolean } = {},
 ): void {
     const file = join(project.dir, `Pulumi.${stack}.yaml`);
     const salt = existsSync(file) ? /^encryptionsalt: .*$/m.exec(readFileSync(file, "utf8"))?.[0] : undefined;
     const config = {
         config: {
-            "docker-host:rollout": { batchSize: options.batchSize ?? 1 },
+            "docker-host:rollout": options.rollout ?? { batchSize: options.batchSize ?? 1 },
             ...(options.detectDrift === undefined ? {} : { "docker-host:detectDrift": options.detectDrift }),
             "docker-host:defaults": { daemon: options.daemon ?? {} },
             "docker-host:hosts": hosts.map((h) => ({
@@ -114,6 +117,7 @@ export function writeStackConfig(
                 ...(h.user ? { user: h.user } : {}),
                 ...(h.hostKey && options.pinHostKeys !== false ? { hostKey: h.hostKey } : {}),
                 ...(h.bastion ? { bastion: h.bastion } : {}),
+                ...(h.daemon ? { daemon: h.daemon } : {}),
                 dataDisk: { device: "/dev/vdb" },
             })),
         },

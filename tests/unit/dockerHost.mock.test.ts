@@ -12,6 +12,12 @@ import { planConfig } from "../../components/dockerHost/steps";
 import { tlsDigest } from "../../components/dockerHost/tlsMaterial";
 import { HOST_KEY, KEY, tlsCertificates } from "./fixtures";
 
+/** A child's dependsOn, resolved: the steps wait for a promise (outcome.ts afterSuccessOf), which the SDK turns
+ *  into an Output. */
+function dependsOnOf(child: Registered): Promise<unknown> {
+    return new Promise((resolve) => pulumi.output(child.opts.dependsOn as pulumi.Input<pulumi.Resource[]>).apply(resolve));
+}
+
 interface Registered {
     type: string;
     name: string;
@@ -84,9 +90,10 @@ describe("DockerHost (mocks)", () => {
         ]);
         const [, scripts, gate, disk, apply] = mine;
         for (const child of [scripts, gate, disk, apply]) assert.equal(child!.opts.parent, host);
-        assert.deepEqual(gate!.opts.dependsOn, [scripts!.resource]);
-        assert.deepEqual(disk!.opts.dependsOn, [gate!.resource]);
-        assert.deepEqual(apply!.opts.dependsOn, [disk!.resource]);
+        // Each step waits for the one before it, and runs only once that one succeeded (outcome.ts).
+        assert.deepEqual(await dependsOnOf(gate!), [scripts!.resource]);
+        assert.deepEqual(await dependsOnOf(disk!), [gate!.resource]);
+        assert.deepEqual(await dependsOnOf(apply!), [disk!.resource]);
         // Replacing (e.g. a rotated key) must delete first, or the old apply's delete would undo the new one.
         for (const step of [gate, disk, apply]) assert.equal(step!.opts.deleteBeforeReplace, true);
 
@@ -205,7 +212,7 @@ describe("DockerHost (mocks)", () => {
         );
         assert.deepEqual(opts.slice(-2), ["-o", "ConnectTimeout=5"]);
         assert.equal(await pulumi.isSecret(byName("prov-1-docker").props.sshOpts as pulumi.Output<unknown>), false);
-        assert.deepEqual(byName("prov-1-docker").opts.dependsOn, [host]);
+        assert.deepEqual(await dependsOnOf(byName("prov-1-docker")), host.steps());
     });
 
     it("refuses bad settings before any resource is registered", () => {
