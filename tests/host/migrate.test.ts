@@ -87,7 +87,9 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         assert.match(res.stderr, /Docker and the containers were stopped for \d+ s/);
         assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker-live");
         assert.equal(sh(host, "sha256sum /data/docker-live/volumes/many/_data/late.bin | cut -d' ' -f1").trim(), late);
-        assert.equal(remoteTreeSha(host, "/data/docker-live/volumes"), remoteTreeSha(host, "/data/docker/volumes"));
+        // The volume written to during pass 1, file by file (not all of volumes/: dockerd rewrites its
+        // metadata.db when it starts on the new root).
+        assert.equal(remoteTreeSha(host, "/data/docker-live/volumes/many"), remoteTreeSha(host, "/data/docker/volumes/many"));
         assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
     });
 });
