@@ -373,26 +373,22 @@ check_space() {
   fi
 }
 
-# fs_used_bytes DIR — bytes in use on the filesystem that holds DIR (or its nearest existing parent).
-fs_used_bytes() {
-  local dir=$1
-  while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
-  df --output=used --block-size=1 "$dir" | tail -n 1 | tr -d ' '
-}
-
-# report_copy_progress LABEL NEW TOTAL — every DH_COPY_PROGRESS_SECONDS until killed: what the copy wrote
-# so far (the growth of NEW's filesystem, so no per-file output to parse, whatever the number of files),
-# against TOTAL bytes (0: unknown), the rate over the last interval and an estimate of the time left.
-# About, not exact: other writers to that filesystem count too, deletions count against.
+# report_copy_progress LABEL TOTAL — reads rsync's --info=progress2 updates on stdin (records ended by CR;
+# the first field is the bytes this rsync has transferred so far) and logs one line every
+# DH_COPY_PROGRESS_SECONDS: bytes copied against TOTAL bytes (0: unknown), the rate over the last interval
+# and an estimate of the time left. rsync's own count, not the target filesystem's growth: xfs allocates
+# written data late (and reserves ahead), so a filesystem's used space lags and overshoots the copy.
 report_copy_progress() {
-  local label=$1 new=$2 total=$3 start now last written rate left line
-  start=$(fs_used_bytes "$new")
-  last=$start
-  while sleep "$DH_COPY_PROGRESS_SECONDS"; do
-    now=$(fs_used_bytes "$new")
-    written=$((now > start ? now - start : 0))
-    rate=$(((now > last ? now - last : 0) / DH_COPY_PROGRESS_SECONDS))
-    last=$now
+  local label=$1 total=$2 record fields written=0 last=0 last_at=$SECONDS rate left line
+  while IFS= read -r -d $'\r' record || [ -n "$record" ]; do
+    record=${record##*$'\n'}
+    read -r -a fields <<<"$record" || true
+    [[ ${fields[0]:-} =~ ^[0-9,]+$ ]] || continue
+    written=${fields[0]//,/}
+    ((SECONDS - last_at >= DH_COPY_PROGRESS_SECONDS)) || continue
+    rate=$(((written > last ? written - last : 0) / (SECONDS - last_at)))
+    last=$written
+    last_at=$SECONDS
     line="$label: $(human_bytes "$written")"
     if ((total > 0)); then
       line+=" of $(human_bytes "$total") ($((written >= total ? 100 : written * 100 / total)) %)"
@@ -415,22 +411,25 @@ rsync_root() {
   rsync -aHAXS --numeric-ids --delete --exclude=/lost+found "--exclude=/$DH_MIGRATING_MARKER" "$@" "$old/" "$new/"
 }
 
+# rsync_root_logging ERRORS OLD NEW [OPTION...] — rsync_root, its stderr appended to the file ERRORS
+# (left on stderr when ERRORS is ""). Returns rsync's exit code.
+rsync_root_logging() {
+  local errors=$1
+  shift
+  if [ -n "$errors" ]; then rsync_root "$@" 2>>"$errors"; else rsync_root "$@"; fi
+}
+
 # copy_pass LABEL OLD NEW TOTAL ERRORS [OPTION...] — one rsync_root with its progress on stderr
 # (report_copy_progress); rsync's own stderr goes to stderr, or is appended to the file ERRORS if not "".
 # Returns rsync's exit code.
 copy_pass() {
-  local label=$1 old=$2 new=$3 total=$4 errors=$5 rc=0 reporter
+  local label=$1 old=$2 new=$3 total=$4 errors=$5
   shift 5
-  report_copy_progress "$label" "$new" "$total" &
-  reporter=$!
-  if [ -n "$errors" ]; then
-    rsync_root "$old" "$new" "$@" 2>>"$errors" || rc=$?
+  if rsync_root_logging "$errors" "$old" "$new" --info=progress2 "$@" | report_copy_progress "$label" "$total"; then
+    return 0
   else
-    rsync_root "$old" "$new" "$@" || rc=$?
+    return "${PIPESTATUS[0]}"
   fi
-  kill "$reporter" 2>/dev/null || true
-  wait "$reporter" 2>/dev/null || true
-  return "$rc"
 }
 
 # start_copy OLD NEW MODE — NEW exists and carries the marker (holding MODE): "copy in progress", so an
