@@ -44,12 +44,20 @@ export const hostNames = (count: number, kind = ""): string[] => Array.from({ le
 
 /** Boots fresh hosts of these names, each with a blank data disk at /dev/vdb (leftovers removed first). */
 export async function bootHosts(names: readonly string[]): Promise<SandboxHost[]> {
-    return pool(names, BOOT_CONCURRENCY, async (name) => {
-        await sandboxAsync("down", name);
-        const res = await sandboxAsync("up", name);
-        if (res.status !== 0) throw new Error(`sandbox up ${name} failed:\n${res.stderr}`);
-        return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
-    });
+    try {
+        return await pool(names, BOOT_CONCURRENCY, async (name) => {
+            // One retry: under load a container's first boot now and then exits early (nspawn status 255).
+            for (let attempt = 1; ; attempt++) {
+                await sandboxAsync("down", name);
+                const res = await sandboxAsync("up", name);
+                if (res.status === 0) return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
+                if (attempt === 2) throw new Error(`sandbox up ${name} failed twice:\n${res.stderr}`);
+            }
+        });
+    } catch (err) {
+        await downHosts(names.map((name) => ({ name })));
+        throw err;
+    }
 }
 
 export async function downHosts(hosts: readonly { name: string }[]): Promise<void> {
