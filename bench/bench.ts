@@ -323,7 +323,7 @@ async function main(): Promise<void> {
         rows.push(...res.rows);
         fixed ??= res.fixed;
         if (res.profileLines.length > 0) profileLines = res.profileLines;
-        say(`${n} host(s) done:\n${table(res.rows).join("\n")}`);
+        say(`${n} host(s) done:\n${[...table(res.rows), "", ...(res.fixed ? goals([], res.fixed).slice(2) : []), ...res.profileLines].join("\n")}`);
     }
     say("reload- vs restart-class change with 5 running containers");
     const costs = [];
