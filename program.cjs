@@ -5,14 +5,44 @@
 // builds offline ignores runtime options and registers ts-node anyway: this hook, registered after it,
 // takes over .ts files before ts-node compiles any. (tsx would do the same, but it also intercepts every
 // .js file the SDK loads, which cost more than it saved.)
+// Each file's JavaScript is kept in node_modules/.cache/docker-host-program/, named by a digest of the
+// TypeScript version, the options, the file's path and its text: a run whose files are all unchanged never
+// loads TypeScript (loading it and transpiling cost about 2 s of every run here; scripts/bench.sh).
 "use strict";
-const { readFileSync } = require("node:fs");
-const ts = require("typescript");
+const { createHash } = require("node:crypto");
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { join } = require("node:path");
 
-const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false, inlineSourceMap: true };
+const compilerOptions = { module: "commonjs", target: "es2022", esModuleInterop: true, sourceMap: false, inlineSourceMap: true };
+const CACHE = join(__dirname, "node_modules", ".cache", "docker-host-program");
+const TS_VERSION = require("typescript/package.json").version;
+let ts;
+
+function transpile(source, filename) {
+    ts ??= require("typescript");
+    const options = { ...compilerOptions, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 };
+    return ts.transpileModule(source, { compilerOptions: options, fileName: filename }).outputText;
+}
+
 require.extensions[".ts"] = (module, filename) => {
-    const { outputText } = ts.transpileModule(readFileSync(filename, "utf8"), { compilerOptions, fileName: filename });
-    module._compile(outputText, filename);
+    const source = readFileSync(filename, "utf8");
+    const key = createHash("sha256").update(JSON.stringify([TS_VERSION, compilerOptions, filename, source])).digest("hex");
+    const cached = join(CACHE, `${key}.js`);
+    let output;
+    try {
+        output = readFileSync(cached, "utf8");
+    } catch {
+        output = transpile(source, filename);
+        try {
+            // Written aside and renamed: a concurrent run never reads half a file.
+            mkdirSync(CACHE, { recursive: true });
+            writeFileSync(`${cached}.${process.pid}`, output);
+            renameSync(`${cached}.${process.pid}`, cached);
+        } catch {
+            // a read-only node_modules: no cache, the next run transpiles again
+        }
+    }
+    module._compile(output, filename);
 };
 // The stack's outputs are the program's exports.
 module.exports = require("./index.ts");

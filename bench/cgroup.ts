@@ -75,8 +75,8 @@ export interface RunOptions {
     readonly cwd: string;
     readonly env: NodeJS.ProcessEnv;
     readonly timeoutMs?: number;
-    /** Called for each chunk of output as it arrives (e.g. to timestamp events). */
-    readonly onTick?: () => void;
+    /** Called with each chunk of stdout as it arrives (e.g. to timestamp events). */
+    readonly onStdout?: (chunk: string) => void;
 }
 
 /** Runs `command args…` in a fresh cgroup; resolves when it and every process it started have exited. */
@@ -89,15 +89,15 @@ export async function measured(command: string, args: readonly string[], options
         const started = process.hrtime.bigint();
         const child = spawn("sh", ["-c", script, "sh", command, ...args], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stdout.on("data", (d: Buffer) => {
+            out += d.toString();
+            options.onStdout?.(d.toString());
+        });
         child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-        const tick = options.onTick ? setInterval(options.onTick, 20) : undefined;
         const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20 * 60_000);
         const status = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         clearTimeout(timer);
-        if (tick) clearInterval(tick);
-        options.onTick?.();
         // Plugins the CLI stopped may take a moment to exit; their usage belongs to the run.
         for (let i = 0; i < 100 && group.busy(); i++) await new Promise((r) => setTimeout(r, 50));
         const { peakBytes, cpuNs } = group.read();

@@ -32,16 +32,32 @@ async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Pr
     return results;
 }
 
-export const hostNames = (count: number): string[] => Array.from({ length: count }, (_, i) => `bench-${i + 1}`);
+/** Sandbox host names start with this (BENCH_HOST_PREFIX, default "bench-"), so a run on a shared machine
+ *  boots and removes only its own hosts. */
+export const HOST_PREFIX = process.env.BENCH_HOST_PREFIX ?? "bench-";
+if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(HOST_PREFIX)) {
+    throw new Error(`BENCH_HOST_PREFIX: "${HOST_PREFIX}" is not a sandbox host name prefix. Fix: 1–21 characters of a-z, 0-9 and -, starting with a letter or digit, e.g. "bench-".`);
+}
 
-/** Boots `count` fresh hosts bench-1…bench-N, each with a blank data disk at /dev/vdb (leftovers removed first). */
-export async function bootHosts(count: number): Promise<SandboxHost[]> {
-    return pool(hostNames(count), BOOT_CONCURRENCY, async (name) => {
-        await sandboxAsync("down", name);
-        const res = await sandboxAsync("up", name);
-        if (res.status !== 0) throw new Error(`sandbox up ${name} failed:\n${res.stderr}`);
-        return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
-    });
+/** `count` host names: PREFIX1…PREFIXN, or PREFIX<kind>-1… for another set (e.g. the physical floor's). */
+export const hostNames = (count: number, kind = ""): string[] => Array.from({ length: count }, (_, i) => `${HOST_PREFIX}${kind ? `${kind}-` : ""}${i + 1}`);
+
+/** Boots fresh hosts of these names, each with a blank data disk at /dev/vdb (leftovers removed first). */
+export async function bootHosts(names: readonly string[]): Promise<SandboxHost[]> {
+    try {
+        return await pool(names, BOOT_CONCURRENCY, async (name) => {
+            // One retry: under load a container's first boot now and then exits early (nspawn status 255).
+            for (let attempt = 1; ; attempt++) {
+                await sandboxAsync("down", name);
+                const res = await sandboxAsync("up", name);
+                if (res.status === 0) return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
+                if (attempt === 2) throw new Error(`sandbox up ${name} failed twice:\n${res.stderr}`);
+            }
+        });
+    } catch (err) {
+        await downHosts(names.map((name) => ({ name })));
+        throw err;
+    }
 }
 
 export async function downHosts(hosts: readonly { name: string }[]): Promise<void> {

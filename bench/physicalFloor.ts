@@ -18,6 +18,12 @@ const COLD = [
 /** Reload: write the daemon.json the component wrote for the change, reload dockerd (SIGHUP), wait for `docker info`. */
 const RELOAD = ["set -eu", "cat >/etc/docker/daemon.json", "systemctl reload docker", "until docker info >/dev/null 2>&1; do sleep 0.05; done"].join("\n");
 
+/** Probe: read what a preview's probe reads at least, the live daemon.json and `docker info` (stdin unused). */
+const PROBE = ["set -eu", "cat /etc/docker/daemon.json >/dev/null", "docker info >/dev/null"].join("\n");
+
+const SCRIPTS = { cold: COLD, reload: RELOAD, probe: PROBE } as const;
+export type FloorKind = keyof typeof SCRIPTS;
+
 function sshRun(host: SandboxHost, script: string, input: string): Promise<void> {
     return new Promise((resolve, reject) => {
         const child = spawn(
@@ -32,15 +38,10 @@ function sshRun(host: SandboxHost, script: string, input: string): Promise<void>
     });
 }
 
-/** Seconds until every host has done `kind`, all hosts at once; `daemonJson` per host name. */
-export async function physicalFloor(kind: "cold" | "reload", hosts: readonly SandboxHost[], daemonJson: Readonly<Record<string, string>>): Promise<number> {
+/** Seconds until every host has done `kind`, all hosts at once; `daemonJson[i]` is what hosts[i] gets. */
+export async function physicalFloor(kind: FloorKind, hosts: readonly SandboxHost[], daemonJson: readonly string[]): Promise<number> {
+    if (daemonJson.length !== hosts.length) throw new Error(`internal: ${daemonJson.length} daemon.json texts for ${hosts.length} hosts`);
     const started = process.hrtime.bigint();
-    await Promise.all(
-        hosts.map((h) => {
-            const text = daemonJson[h.name];
-            if (text === undefined) throw new Error(`no daemon.json for ${h.name} in the stack's outputs`);
-            return sshRun(h, kind === "cold" ? COLD : RELOAD, text);
-        }),
-    );
+    await Promise.all(hosts.map((h, i) => sshRun(h, SCRIPTS[kind], daemonJson[i]!)));
     return Number(process.hrtime.bigint() - started) / 1e9;
 }

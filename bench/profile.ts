@@ -1,8 +1,7 @@
-// Where a run's time goes: the engine's step timeline (pulumi --event-log, each event stamped on arrival:
-// the log's own timestamps are whole seconds) and, per host, what its journal says happened during the run
+// Where a run's time goes: the engine's step timeline (the events `pulumi up --json` streams, each stamped
+// on arrival: their own timestamps are whole seconds) and, per host, what its journal says happened during the run
 // (sshd's accepted connections, the detached transaction units' start and end). The hosts share this
 // machine's clock, so both sides line up.
-import { closeSync, openSync, readSync } from "node:fs";
 import { SandboxHost, ssh } from "../tests/host/harness";
 
 export interface StampedEvent {
@@ -25,39 +24,19 @@ interface EngineEvent {
     readonly resOpFailedEvent?: { readonly metadata: Metadata };
 }
 
-/** Reads a growing event log; call poll() often while the run goes on, once more after it. */
-export class EventLogTail {
+/** The engine's events as `pulumi up --json` streams them on stdout (one JSON object a line), each stamped
+ *  when it arrives: feed() every chunk of stdout as it comes. */
+export class EventStream {
     readonly events: StampedEvent[] = [];
-    private offset = 0;
     private partial = "";
 
-    constructor(
-        private readonly path: string,
-        private readonly started: bigint,
-    ) {}
+    constructor(private readonly started: bigint) {}
 
-    poll(): void {
-        let fd: number;
-        try {
-            fd = openSync(this.path, "r");
-        } catch {
-            return; // not created yet
-        }
-        try {
-            const buf = Buffer.alloc(1 << 16);
-            for (;;) {
-                const n = readSync(fd, buf, 0, buf.length, this.offset);
-                if (n === 0) break;
-                this.offset += n;
-                this.partial += buf.subarray(0, n).toString("utf8");
-            }
-        } finally {
-            closeSync(fd);
-        }
+    feed(chunk: string): void {
         const t = Number(process.hrtime.bigint() - this.started) / 1e9;
-        const lines = this.partial.split("\n");
+        const lines = (this.partial + chunk).split("\n");
         this.partial = lines.pop() ?? "";
-        for (const line of lines.filter((l) => l.trim() !== "")) this.events.push({ t, event: JSON.parse(line) as EngineEvent });
+        for (const line of lines.filter((l) => l.startsWith("{"))) this.events.push({ t, event: JSON.parse(line) as EngineEvent });
     }
 }
 
@@ -134,7 +113,7 @@ export function describeProfile(title: string, totalSeconds: number, events: rea
     const all = spans(events);
     const hostNames = new Set(hosts.map((h) => h.host));
     const steps = all.filter((s) => [...hostNames].some((h) => s.name.startsWith(`${h}-`)));
-    const stepKind = (s: Span) => s.name.replace(/^bench-\d+-/, "");
+    const stepKind = (s: Span) => s.name.slice([...hostNames].find((h) => s.name.startsWith(`${h}-`))!.length + 1);
     const prelude = events.find((e) => e.event.preludeEvent)?.t ?? NaN;
     const stack = all.find((s) => s.type === "pulumi:pulumi:Stack");
     const firstStep = Math.min(...steps.map((s) => s.start));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { EngineProject, engineProject, PROGRAM_FILES, REPO } from "../tests/engine/project";
 import { measured, MeasuredRun } from "./cgroup";
-import { EventLogTail } from "./profile";
+import { EventStream } from "./profile";
 
 export const STACK = "bench";
 
@@ -15,7 +15,7 @@ export const STACK = "bench";
 export type Runtime = "committed" | "typecheck";
 
 export const RUNTIME_LABEL: Record<Runtime, string> = {
-    committed: "as committed (Pulumi.yaml main: program.cjs, types stripped by tsx)",
+    committed: "as committed (Pulumi.yaml main: program.cjs, types stripped by TypeScript's transpileModule)",
     typecheck: "as before issue 13 (main: index.ts, ts-node type-checks it every run)",
 };
 
@@ -48,22 +48,22 @@ class Trivial extends pulumi.ComponentResource {
 for (let i = 0; i < n; i++) new Trivial("h" + i);
 `;
 
-/** The engine floor for `hosts` hosts, created (first `up` done) and ready for measured no-op runs. */
-export async function floorProject(hosts: number, runtime: Runtime): Promise<EngineProject> {
+/** The engine floor for `hosts` hosts, created (its first `up`, measured: the engine floor of a cold `up`)
+ *  and ready for measured no-op runs. */
+export async function floorProject(hosts: number, runtime: Runtime): Promise<{ project: EngineProject; created: MeasuredRun }> {
     // The program's own entry point and tsconfig, so the floor pays what the program pays to start.
     const p = engineProject(["program.cjs", "tsconfig.json", "package.json"], { "Pulumi.yaml": pulumiYaml("bench-floor", runtime), "index.ts": FLOOR_INDEX });
     await pulumi(p, ["stack", "init", STACK, "--secrets-provider", "passphrase"]);
     await pulumi(p, ["config", "set", "bench:hosts", String(hosts)]);
-    await pulumi(p, ["up", "--yes", "--skip-preview"]);
-    return p;
+    return { project: p, created: await pulumi(p, ["up", "--yes", "--skip-preview"]) };
 }
 
-/** Runs pulumi on the bench stack in a cgroup of its own; throws on failure. With `eventLog`, its events
- *  are stamped as they arrive. */
-export async function pulumi(p: EngineProject, args: readonly string[], eventLog?: EventLogTail, eventLogPath?: string): Promise<MeasuredRun> {
+/** Runs pulumi on the bench stack in a cgroup of its own; throws on failure. With `events`, the run streams
+ *  its engine events (--json) into it as they arrive. */
+export async function pulumi(p: EngineProject, args: readonly string[], events?: EventStream): Promise<MeasuredRun> {
     const stackArgs = args[0] === "stack" && args[1] === "init" ? [] : ["--stack", STACK];
-    const full = [...args, ...stackArgs, ...(eventLogPath ? ["--event-log", eventLogPath] : []), "--non-interactive", "--color", "never"];
-    const run = await measured("pulumi", full, { cwd: p.dir, env: p.env, onTick: eventLog ? () => eventLog.poll() : undefined });
+    const full = [...args, ...stackArgs, ...(events ? ["--json"] : []), "--non-interactive", "--color", "never"];
+    const run = await measured("pulumi", full, { cwd: p.dir, env: p.env, onStdout: events ? (chunk) => events.feed(chunk) : undefined });
     if (run.status !== 0) throw new Error(`pulumi ${full.join(" ")} failed (exit ${run.status}) in ${p.dir}:\n${run.out}`);
     return run;
 }
