@@ -230,6 +230,27 @@ describe("host scripts", () => {
         assert.equal(empty('rmdir "$d"'), 0);
     });
 
+    it("copy again in pass 2 a file rewritten to the same size in the second pass 1 copied it", () => {
+        const lib = join(SCRIPTS, "lib.sh");
+        // Pass 1 copies f (mtime T+0.2 s); the file is then rewritten, same size, mtime T+0.7 s: the same
+        // whole second, which rsync's quick check cannot tell apart. SINCE is when pass 1 began, less 1 s.
+        const passes = (mark: boolean) =>
+            spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old" "$d/new"
+T=$(($(date +%s) - 100))
+printf aaaa >"$d/old/f"; touch -d "@$T.2" "$d/old/f"
+rsync_root "$d/old" "$d/new"
+printf bbbb >"$d/old/f"; touch -d "@$T.7" "$d/old/f"
+${mark ? 'mark_stale_copies "$d/new" "$((T - 1))"' : ":"}
+rsync_root "$d/old" "$d/new"
+cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
+        const unmarked = passes(false);
+        assert.equal(unmarked.status, 0, unmarked.stderr);
+        assert.equal(unmarked.stdout, "aaaa", "rsync's quick check should miss the rewrite (the hazard this guards against)");
+        const marked = passes(true);
+        assert.equal(marked.status, 0, marked.stderr);
+        assert.equal(marked.stdout, "bbbb");
+    });
+
     it("strip -H flags from ExecStart and keep the rest", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const strip = (line: string) =>

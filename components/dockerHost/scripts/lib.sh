@@ -446,8 +446,9 @@ start_copy() {
 # the stopped pass that follows copies whatever this one missed and tolerates nothing. Any other failure
 # (no space, an I/O error) returns 1. rsync's complaints about vanished files are counted, not relayed.
 copy_live() {
-  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished
+  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started
   start_copy "$old" "$new" "$mode"
+  started=$(date +%s)
   size=$(du -sx --block-size=1 "$old" | cut -f1)
   there=$(du -sx --block-size=1 "$new" | cut -f1)
   log "copying $old to $new ($mode, $(human_bytes "$size")) while Docker runs; then Docker stops while what changed meanwhile is copied"
@@ -464,6 +465,18 @@ copy_live() {
       return 1
       ;;
   esac
+  mark_stale_copies "$new" "$((started - 1))"
+}
+
+# mark_stale_copies NEW SINCE — before the stopped pass: every regular file of NEW whose time (the
+# original's, as pass 1 read it) is from SINCE (epoch seconds) on gets time 0, so pass 2 copies it again.
+# Why: rsync finds changed files by size and whole seconds of modification time, and a file written again
+# in the same second as pass 1 copied it, to the same size, would look copied; every such file was last
+# written after the pass began, so its copy has a time from SINCE on. Touches NEW only; costs a walk of
+# NEW while Docker still runs, and a second copy of what changed during pass 1 (pass 2 copies most of it
+# anyway).
+mark_stale_copies() {
+  find "$1" -xdev -type f -newermt "@$2" ! -path "$1/$DH_MIGRATING_MARKER" -exec touch -c -h -d @0 -- {} +
 }
 
 # copy_root OLD NEW MODE — Docker stopped, make NEW an exact copy of OLD (rsync_root: a first pass, or a
