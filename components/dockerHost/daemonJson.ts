@@ -48,7 +48,7 @@ export function daemonConfig(settings: DaemonInput, tlsVersion?: string): Daemon
         ...(tls ? { hosts: [...new Set([...(user.hosts ?? [LOCAL_SOCKET]), `tcp://${settings.tlsListenAddress ?? DEFAULT_TLS_LISTEN_ADDRESS}`])] } : {}),
         ...(dataRoot !== undefined ? { dataRoot: trimSlash(dataRoot) } : {}),
     };
-    return { effective, ...(tls ? { tls } : {}), text: `${JSON.stringify(daemonJsonObject(effective, tls?.paths), null, 2)}\n` };
+    return { effective, ...(tls ? { tls } : {}), text: canonicalText(daemonJsonObject(effective, tls?.paths)) };
 }
 
 /** The exact bytes written to /etc/docker/daemon.json (daemonConfig's text). */
@@ -98,10 +98,15 @@ export function changedDaemonKeys(before: string, after: string): string[] {
  *  indent, trailing newline), as a file docker-host installed is. */
 export function isCanonicalDaemonJson(text: string): boolean {
     try {
-        return `${JSON.stringify(sortKeys(JSON.parse(text) as Json), null, 2)}\n` === text;
+        return canonicalText(sortKeys(JSON.parse(text) as Json)) === text;
     } catch {
         return false;
     }
+}
+
+/** The file's bytes for a key-sorted value: 2-space indent, trailing newline (lib.sh's parsers rely on it). */
+function canonicalText(sorted: Json): string {
+    return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
 function sortKeys(value: Json): Json {

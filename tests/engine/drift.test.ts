@@ -4,18 +4,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { renderDaemonJson } from "../../components/dockerHost/daemonJson";
 import { downHost, hostTestsSkipReason, SandboxHost, sh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, writeStackConfig } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, succeeded, writeStackConfig } from "./project";
 
 const STACK = "drift";
 
 describe("drift detection through the real engine", { skip: hostTestsSkipReason() }, () => {
     let project: EngineProject;
     let hosts: SandboxHost[];
-    const ok = (...args: string[]) => {
-        const res = project.run(...args, "--stack", STACK);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(project.run(...args, "--stack", STACK), args);
     const desired = renderDaemonJson({ dataDisk: { device: "/dev/vdb" } });
 
     before(() => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, writeStackConfig as writeStackConfigFile } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, succeeded, writeStackConfig as writeStackConfigFile } from "./project";
 
 const HOSTS = ["e2e-1", "e2e-2"] as const;
 const STACK = "e2e";
@@ -19,11 +19,7 @@ describe("pulumi up/preview/refresh/destroy through the real engine", { skip: ho
     let keyPath: string | undefined; // overrides the sandbox key (key rotation)
 
     const pulumi = (...args: string[]) => engine.run(...args, "--stack", STACK);
-    const ok = (...args: string[]) => {
-        const res = pulumi(...args);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(pulumi(...args), args);
     const writeStackConfig = () => writeStackConfigFile(engine, STACK, hosts, { daemon, ...(keyPath ? { keyPath } : {}) });
 
     before(() => {

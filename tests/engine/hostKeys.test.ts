@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseHostKey } from "../../components/dockerHost/hostKey";
 import { allowHostToHostTraffic, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, SandboxHost, sh, upHost } from "../host/harness";
-import { EngineEnv, EngineProject, engineProject, PROGRAM_FILES, provideEngine, StackHost, writeStackConfig } from "./project";
+import { EngineEnv, EngineProject, engineProject, PROGRAM_FILES, provideEngine, StackHost, succeeded, writeStackConfig } from "./project";
 
 const STACK = "keys";
 
@@ -19,11 +19,7 @@ describe("pinned host keys and moving hosts, through the real engine", { skip: h
     let commandPlugin: EngineEnv["commandPlugin"];
 
     const pulumi = (...args: string[]) => engine.run(...args, "--stack", STACK);
-    const ok = (...args: string[]) => {
-        const res = pulumi(...args);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(pulumi(...args), args);
     const fingerprint = (key: string) => {
         const parsed = parseHostKey(key);
         assert.ok(!("problem" in parsed));

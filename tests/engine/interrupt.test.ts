@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { downHost, hostTestsSkipReason, SandboxHost, sh, upHost, waitFor, waitForTransactions } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, writeStackConfig } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, succeeded, writeStackConfig } from "./project";
 
 const STACK = "interrupt";
 const HOST = "int-1";
@@ -41,11 +41,7 @@ describe("a command plugin killed mid-copy", { skip: hostTestsSkipReason() }, ()
     let project: EngineProject;
     let host: SandboxHost;
     let bulk: string;
-    const ok = (...args: string[]) => {
-        const res = project.run(...args, "--stack", STACK);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(project.run(...args, "--stack", STACK), args);
 
     before(() => {
         project = engineProject(PROGRAM_FILES);

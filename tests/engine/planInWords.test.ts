@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { MOVE_DOWNTIME_WORDS } from "../../components/dockerHost/planInWords";
 import { downHost, hostTestsSkipReason, SandboxHost, sh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, succeeded } from "./project";
 
 const STACK = "plan";
 const NAMES = ["pl-1", "pl-2", "pl-3"] as const;
@@ -23,11 +23,7 @@ describe("the plan in words through the real engine", { skip: hostTestsSkipReaso
     let engine: EngineProject;
     let hosts: SandboxHost[];
     const pulumi = (...args: string[]) => engine.run(...args, "--stack", STACK);
-    const ok = (...args: string[]) => {
-        const res = pulumi(...args);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(pulumi(...args), args);
     /** The stack file with one entry per host (project.ts's writer gives every host the same data disk). */
     const writeStack = (entries: readonly HostEntry[]) => {
         const file = join(engine.dir, `Pulumi.${STACK}.yaml`);

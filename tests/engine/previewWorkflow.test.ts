@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { extractPlanLines } from "../../scripts/previewComment";
 import { downHost, hostTestsSkipReason, sandbox, SandboxHost, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, REPO, writeStackConfig } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, REPO, succeeded, writeStackConfig } from "./project";
 
 const STACK = "wf";
 const BOOT_STACK = "wf-boot";
@@ -18,11 +18,7 @@ describe("scripts/preview.sh, the preview workflow's command, through the real e
     let project: EngineProject;
     let host: SandboxHost;
 
-    const ok = (...args: string[]) => {
-        const res = project.run(...args, "--stack", STACK);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(project.run(...args, "--stack", STACK), args);
     /** Runs scripts/preview.sh on the throwaway project, as the workflow does (CI set: drift probes on). */
     const preview = (stack: string) => {
         const outfile = join(project.dir, `comment-${stack}.md`);

@@ -11,6 +11,12 @@ export const REPO = join(__dirname, "../..");
 /** What a copy of this repository's own program needs (program.cjs: its entry point, Pulumi.yaml's main). */
 export const PROGRAM_FILES = ["Pulumi.yaml", "program.cjs", "index.ts", "package.json", "tsconfig.json", "components"];
 
+/** The output of a pulumi run (`run`'s result for `args`), after asserting that it succeeded. */
+export function succeeded(res: { status: number | null; out: string }, args: readonly string[]): string {
+    assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
+    return res.out;
+}
+
 export interface EngineProject {
     readonly dir: string;
     readonly stateDir: string;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { allowHostToHostTraffic, downHost, hostTestsSkipReason, SandboxHost, sh, ssh, upHost } from "../host/harness";
-import { EngineProject, engineProject, PROGRAM_FILES, provideEngine, REPO } from "./project";
+import { EngineProject, engineProject, PROGRAM_FILES, provideEngine, REPO, succeeded } from "./project";
 
 const STACK = "cache";
 const DOCKER_PLUGIN_VERSION = (JSON.parse(readFileSync(join(REPO, "node_modules/@pulumi/docker/package.json"), "utf8")) as { pulumi: { version: string } }).pulumi.version;
@@ -34,11 +34,7 @@ describe("RegistryCache through the engine with the real docker provider", { ski
     let clients: SandboxHost[];
     let stopForwarding: (() => void) | undefined;
 
-    const ok = (...args: string[]) => {
-        const res = engine.run(...args, "--stack", STACK);
-        assert.equal(res.status, 0, `pulumi ${args.join(" ")} failed:\n${res.out}`);
-        return res.out;
-    };
+    const ok = (...args: string[]) => succeeded(engine.run(...args, "--stack", STACK), args);
 
     before(() => {
         upstream = upHost("rc-up", "--no-disk");
