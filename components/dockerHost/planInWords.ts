@@ -165,8 +165,8 @@ function diskWords(want: NonNullable<DesiredHost["dataDisk"]>, disk: DataDiskRea
 /** "3435973837 bytes (3.2 GiB)", "at least …" when du was cut short. */
 export function sizeWords(size: RootSize | undefined): string {
     if (size === undefined || "unreadable" in size) return "a size it could not measure (du read nothing as this user)";
-    const exact = `${size.bytes} bytes (${humanBytes(size.bytes)})`;
-    return size.complete ? exact : `at least ${exact}, du stopped after ${ROOT_SIZE_SECONDS} s`;
+    const human = humanBytes(size.bytes);
+    return size.complete ? `${size.bytes} bytes (${human})` : `at least ${size.bytes} bytes (${human}; du stopped after ${ROOT_SIZE_SECONDS} s)`;
 }
 
 /** Binary units with one decimal: "512 B", "3.2 GiB". */

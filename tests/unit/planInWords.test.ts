@@ -86,7 +86,7 @@ describe("planInWords", () => {
     it("a move cut short says 'at least'; a root it could not read says so", () => {
         const s = { daemon: { dataRoot: "/srv/docker" } };
         const partial = planInWords("h", configured({}, { rootSize: { bytes: 1024, complete: false } }), want(s));
-        assert.equal(partial.message, `plan: h: move data-root /var/lib/docker → /srv/docker, at least 1024 bytes (1.0 KiB), du stopped after 5 s to copy, measured now; ${MOVE_DOWNTIME_WORDS}; restart (data-root)`);
+        assert.equal(partial.message, `plan: h: move data-root /var/lib/docker → /srv/docker, at least 1024 bytes (1.0 KiB; du stopped after 5 s) to copy, measured now; ${MOVE_DOWNTIME_WORDS}; restart (data-root)`);
         const unreadable = planInWords("h", configured({}, { rootSize: { unreadable: true } }), want(s));
         assert.match(unreadable.message, /move data-root \/var\/lib\/docker → \/srv\/docker, a size it could not measure \(du read nothing as this user\) to copy/);
     });
