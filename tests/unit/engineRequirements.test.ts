@@ -112,8 +112,15 @@ describe("gate.sh's Engine check (stand-in docker commands)", () => {
             writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
             chmodSync(join(bin, name), 0o755);
         };
-        // docker answers what FAKE_VERSION says; Driver btrfs keeps the overlay module check out of the way.
-        stub("docker", 'case "$1 $*" in\n  version*) echo "$FAKE_VERSION" ;;\n  *Driver*) echo btrfs ;;\n  *DockerRootDir*) echo /var/lib/docker ;;\n  *) echo ok ;;\nesac');
+        // `docker info --format T` fills T's fields: the version FAKE_VERSION says; Driver btrfs keeps the overlay
+        // module check out of the way; any other field null.
+        stub(
+            "docker",
+            String.raw`[ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
+printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s/{{\.ServerVersion}}/'"$FAKE_VERSION"'/g' \
+  -e 's/{{json \.Driver}}/"btrfs"/g; s/{{\.Driver}}/btrfs/g; s#{{json \.DockerRootDir}}#"/var/lib/docker"#g; s#{{\.DockerRootDir}}#/var/lib/docker#g' \
+  -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\t"}}/\t/g'`,
+        );
         stub("dockerd", "exit 0");
         stub("systemctl", "exit 0");
         stub("findmnt", "echo ext4");

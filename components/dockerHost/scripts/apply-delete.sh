@@ -57,7 +57,7 @@ put_back_ours() {
 $journal"
   to=$(journal_get to_root)
   from=$(journal_get from_root)
-  if [ -n "$to" ] && [ "$(docker_fact '{{.DockerRootDir}}')" = "$from" ]; then root_left "$to"; fi
+  if [ -n "$to" ] && [ "$DOCKER_ROOT" = "$from" ]; then root_left "$to"; fi
   start_stopped_containers
   journal_end
   die "$reason, so docker-host's configuration was put back and Docker runs on it; the original is still in $DH_BACKUP_DIR. dockerd said:
@@ -78,8 +78,8 @@ main() {
   mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR"
 
   # Every check before the first change.
-  docker_up || die "dockerd is not answering, so docker-host cannot tell which root holds Docker's data; nothing was changed. Fix: start Docker ('systemctl start docker') and run destroy again."
-  live_root=$(docker_fact '{{.DockerRootDir}}')
+  read_docker_info || die "dockerd is not answering, so docker-host cannot tell which root holds Docker's data; nothing was changed. Fix: start Docker ('systemctl start docker') and run destroy again."
+  live_root=$DOCKER_ROOT
   orig_root=$(original_root)
   require_safe_path data-root "$orig_root"
   if [ "$orig_root" != "$live_root" ]; then
@@ -98,8 +98,8 @@ main() {
   restore_original_files
   restart_docker || true
   wait_for_docker "$READY_TIMEOUT" || put_back_ours "Docker did not start on the host's original daemon.json"
-  [ "$(docker_fact '{{.DockerRootDir}}')" = "$orig_root" ] \
-    || put_back_ours "Docker started on $(docker_fact '{{.DockerRootDir}}'), not on the original root $orig_root"
+  # wait_for_docker read the root checked here once dockerd answered.
+  [ "$DOCKER_ROOT" = "$orig_root" ] || put_back_ours "Docker started on $DOCKER_ROOT, not on the original root $orig_root"
   journal_set files verified
   [ -z "$move" ] || roots_switched "$live_root" "$orig_root"
   start_stopped_containers
@@ -107,8 +107,8 @@ main() {
 
   rm -f "$DH_ACTIVE_DROPINS" "$DH_APPLIED_DAEMON_JSON" "$DH_APPLIED_DROPIN" \
     "$DH_BACKUP_DIR/daemon.json.orig" "$DH_BACKUP_DIR/daemon.json.orig-absent" "$DH_BACKUP_DIR/data-root.orig"
-  log "restored the host's original daemon.json ($RESTORED); Docker root dir $(docker_fact '{{.DockerRootDir}}')"
-  printf '{"restored":"%s","migrated":%s,"facts":%s}\n' "$RESTORED" "$migrated" "$(docker_facts_json)"
+  log "restored the host's original daemon.json ($RESTORED); Docker root dir $DOCKER_ROOT"
+  printf '{"restored":"%s","migrated":%s,"facts":%s}\n' "$RESTORED" "$migrated" "$DOCKER_FACTS_JSON"
 }
 
 main "$@"

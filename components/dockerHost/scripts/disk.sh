@@ -66,7 +66,7 @@ UNIT
 main() {
   read_params DEVICE FILESYSTEM MOUNT_POINT
   local device=$P_DEVICE fs=$P_FILESYSTEM mount_point=$P_MOUNT_POINT
-  local current uuid what unit unit_path formatted=false source fstype
+  local current uuid what unit unit_path formatted=false source fstype unit_changed=no
   require_safe_path DEVICE "$device"
   require_safe_path MOUNT_POINT "$mount_point"
   case $fs in xfs | ext4) ;; *) die "FILESYSTEM must be xfs or ext4, not '$fs'" ;; esac
@@ -105,11 +105,16 @@ main() {
   unit_path="/etc/systemd/system/$unit"
   mkdir -p "$mount_point"
 
+  # One daemon-reload for a new or changed unit and its enabling (`enable` alone would reload once more).
   if [ "$(mount_unit_content "$what" "$mount_point" "$fs")" != "$(cat "$unit_path" 2>/dev/null)" ]; then
     mount_unit_content "$what" "$mount_point" "$fs" | write_file_atomic "$unit_path" 0644
-    systemctl daemon-reload
+    unit_changed=yes
   fi
-  systemctl enable --quiet "$unit"
+  if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    systemctl enable --quiet --no-reload "$unit"
+    unit_changed=yes
+  fi
+  [ "$unit_changed" = no ] || systemctl daemon-reload
   systemctl start "$unit" || die "could not mount $device at $mount_point: $(journalctl -u "$unit" -n 5 --no-pager -o cat 2>/dev/null | tr '\n' ' ')"
   fstype=$(findmnt -rn -o FSTYPE --mountpoint "$mount_point" || true)
   [ "$fstype" = "$fs" ] || die "after mounting, $mount_point shows filesystem '${fstype:-none}', expected $fs"

@@ -75,14 +75,10 @@ main() {
     grep -qw overlay /proc/filesystems \
       || die "the kernel has no overlay filesystem support, which storage driver overlay2 needs. Fix: load the overlay module (modprobe overlay) or use a kernel that has it."
   fi
-  docker_up || die "dockerd is not answering (systemctl status docker). Fix: start Docker and make sure 'docker info' works as root, then re-run."
-
-  version=$(docker version --format '{{.Server.Version}}' 2>/dev/null) \
-    || die "dockerd answers 'docker info' but not 'docker version'. Fix: check 'docker version' as root, then re-run."
+  read_docker_info || die "dockerd is not answering (systemctl status docker). Fix: start Docker and make sure 'docker info' works as root, then re-run."
+  version=$DOCKER_VERSION driver=$DOCKER_DRIVER root=$DOCKER_ROOT
   check_engine "$version" "$P_ENGINE_REQUIREMENTS"
 
-  driver=$(docker_fact '{{.Driver}}')
-  root=$(docker_fact '{{.DockerRootDir}}')
   backing=$(findmnt -n -o FSTYPE --target "$root" 2>/dev/null || stat -f -c %T "$root" 2>/dev/null || echo unknown)
   if [ "$driver" != "$required" ]; then
     die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (its images must be re-pulled or exported and imported), or, if '$driver' is intended (btrfs, zfs or fuse-overlayfs), set daemon.storageDriver to it."

@@ -26,7 +26,7 @@ readonly RECOVERY_READY_TIMEOUT=120
 
 # start STEP ARG... — the session side.
 start() {
-  local step=$1 owner=unknown lock_wait=$DH_LOCK_WAIT_DEFAULT arg job unit offset=0 size state rc
+  local step=$1 owner=unknown lock_wait=$DH_LOCK_WAIT_DEFAULT arg job unit offset=0 size state rc polls=0
   shift
   local -a args=()
   for arg in "$@"; do
@@ -60,7 +60,8 @@ start() {
     --setenv=DH_OWNER="$owner" --setenv=DH_LOCK_WAIT="$lock_wait" --setenv=DH_UNIT="$unit.service" \
     /bin/bash "$HERE/txn.sh" --run "$job" "$step" "${args[@]}" \
     || die "could not start the transaction unit $unit"
-  # Follow: the log as it grows, until the unit has written its exit code.
+  # Follow: the log as it grows, until the unit has written its exit code. Polled every 0.1 s; the unit's
+  # state (a D-Bus call, ≈ 20 ms of the host's CPU) only every second, for a unit that died without a result.
   while :; do
     size=$(stat -c %s "$job/log" 2>/dev/null || echo "$offset")
     if ((size > offset)); then
@@ -68,13 +69,15 @@ start() {
       offset=$size
     fi
     [ ! -e "$job/rc" ] || break
-    state=$(systemctl show -p ActiveState --value "$unit.service" 2>/dev/null || echo inactive)
-    if [ "$state" = inactive ] || [ "$state" = failed ]; then
-      sleep 0.5
-      [ -e "$job/rc" ] && continue
-      die "the transaction unit $unit ended without a result. Inspect 'journalctl -u $unit' and $job/log."
+    if ((++polls % 10 == 0)); then
+      state=$(systemctl show -p ActiveState --value "$unit.service" 2>/dev/null || echo inactive)
+      if [ "$state" = inactive ] || [ "$state" = failed ]; then
+        sleep 0.5
+        [ -e "$job/rc" ] && continue
+        die "the transaction unit $unit ended without a result. Inspect 'journalctl -u $unit' and $job/log."
+      fi
     fi
-    sleep 0.2
+    sleep 0.1
   done
   tail -c "+$((offset + 1))" "$job/log" >&2
   rc=$(cat "$job/rc")
