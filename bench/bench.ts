@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { EngineProject, writeStackConfig } from "../tests/engine/project";
 import { downHost, SandboxHost, sh, upHost } from "../tests/host/harness";
 import { MeasuredRun, Usage } from "./cgroup";
-import { bootHosts, downHosts, hostNames, HOST_PREFIX, totalAccepted } from "./hosts";
+import { bootHosts, downHosts, hostNames, HOST_PREFIX, totalAccepted, totalHostCpu } from "./hosts";
 import { physicalFloor } from "./physicalFloor";
 import { describeProfile, EventStream, hostSide } from "./profile";
 import { daemonJsonOutput, floorProject, programProject, pulumi, pulumiYaml, Runtime, STACK } from "./stacks";
@@ -80,6 +80,8 @@ interface Row {
     readonly physical?: number;
     /** The engine floor's run (same number of resources doing nothing). */
     readonly engine?: Usage;
+    /** Cold up: CPU seconds the hosts used (their sandbox cgroups), for the program and for the physical floor. */
+    readonly hostCpu?: { readonly subject: number; readonly physical: number };
 }
 
 type Op = "cold up" | "no-op up" | "reload (registry-mirrors)" | "preview, drift detection on" | "preview, drift detection off";
@@ -119,15 +121,19 @@ async function fleet(n: number, profile: boolean): Promise<{ rows: Row[]; fixed?
         say(`${n} host(s): cold up`);
         const startedAtUnix = Date.now() / 1000;
         const events = new EventStream(process.hrtime.bigint());
+        const cpuBefore = totalHostCpu(hosts);
         const cold = await counted(p, hosts, UP, profile ? events : undefined);
+        const hostCpu = totalHostCpu(hosts) - cpuBefore;
         const endedAtUnix = Date.now() / 1000;
         const daemonJson = await daemonJsonOutput(p);
         const texts = hosts.map((h) => daemonJson[h.name]!);
+        const floorCpuBefore = totalHostCpu(floorHosts);
         const physicalCold = await physicalFloor("cold", floorHosts, texts);
+        const floorCpu = totalHostCpu(floorHosts) - floorCpuBefore;
         await downHosts(floorHosts);
         const created = await floorProject(n, "committed");
         floor = created.project;
-        rows.push({ op: "cold up", hosts: n, samples: 1, subject: cold, physical: physicalCold, engine: created.created });
+        rows.push({ op: "cold up", hosts: n, samples: 1, subject: cold, physical: physicalCold, engine: created.created, hostCpu: { subject: hostCpu, physical: floorCpu } });
         if (profile) {
             profileLines = describeProfile(
                 `Profile of the cold \`up\` of ${n} hosts`,
@@ -269,6 +275,18 @@ function table(rows: readonly Row[]): string[] {
     return lines;
 }
 
+/** The cold ups' host-side CPU against the physical floor's: what a fleet on shared cores waits for. */
+function hostCpuTable(rows: readonly Row[]): string[] {
+    const cold = rows.filter((r) => r.hostCpu);
+    if (cold.length === 0) return [];
+    const perHost = (cpu: number, hosts: number) => `${s2(cpu)} (${(cpu / hosts).toFixed(2)} s per host)`;
+    return [
+        "| cold `up`: hosts' CPU (their sandbox cgroups) | hosts | program | physical floor | × physical |",
+        "|---|---|---|---|---|",
+        ...cold.map((r) => `| cold \`up\` | ${r.hosts} | ${perHost(r.hostCpu!.subject, r.hosts)} | ${perHost(r.hostCpu!.physical, r.hosts)} | ${x2(r.hostCpu!.subject / r.hostCpu!.physical)} |`),
+    ];
+}
+
 /** The issue's goals, each a ratio measured in this run: met, missed, or not measured (fleet size not run). */
 function goals(rows: readonly Row[], fixed: FixedCost | undefined): string[] {
     const find = (op: Op, hosts: number) => rows.find((r) => r.op === op && r.hosts === hosts);
@@ -323,7 +341,7 @@ async function main(): Promise<void> {
         rows.push(...res.rows);
         fixed ??= res.fixed;
         if (res.profileLines.length > 0) profileLines = res.profileLines;
-        say(`${n} host(s) done:\n${[...table(res.rows), "", ...(res.fixed ? goals([], res.fixed).slice(2) : []), ...res.profileLines].join("\n")}`);
+        say(`${n} host(s) done:\n${[...table(res.rows), "", ...hostCpuTable(res.rows), "", ...(res.fixed ? goals([], res.fixed).slice(2) : []), ...res.profileLines].join("\n")}`);
     }
     say("reload- vs restart-class change with 5 running containers");
     const costs = [];
@@ -334,6 +352,8 @@ async function main(): Promise<void> {
         `Fleet sizes ${sizes.join(", ")}; hosts prefixed ${HOST_PREFIX}; every host in one batch; ${new Date().toISOString()}.`,
         "",
         ...table(ordered),
+        "",
+        ...hostCpuTable(ordered),
         "",
         ...goals(rows, fixed),
         "",

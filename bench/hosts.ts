@@ -1,6 +1,7 @@
 // Fleets of fresh sandbox hosts for the benchmark, and what can be read about them without opening an SSH
 // session (which would itself be counted).
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SandboxHost } from "../tests/host/harness";
 
@@ -85,3 +86,21 @@ export function acceptedConnections(host: { name: string }): number {
 }
 
 export const totalAccepted = (hosts: readonly { name: string }[]): number => hosts.reduce((sum, h) => sum + acceptedConnections(h), 0);
+
+/**
+ * CPU seconds the host has used since it booted: its sandbox cgroup (sandbox/sandbox lists the host's groups
+ * in <state dir>/<name>/cgroups), cgroup v1 cpuacct.usage or v2 cpu.stat. Read from this machine, no
+ * session. The hosts share this machine's cores with the controller, so their CPU is what a fleet waits for.
+ */
+export function hostCpuSeconds(host: { name: string }): number {
+    const state = process.env.DOCKER_HOST_SANDBOX_STATE ?? "/run/docker-host-sandbox";
+    const groups = readFileSync(join(state, host.name, "cgroups"), "utf8").split("\n").filter(Boolean);
+    for (const dir of groups) {
+        if (existsSync(join(dir, "cpuacct.usage"))) return Number(readFileSync(join(dir, "cpuacct.usage"), "utf8")) / 1e9;
+        const stat = existsSync(join(dir, "cpu.stat")) ? /^usage_usec (\d+)$/m.exec(readFileSync(join(dir, "cpu.stat"), "utf8")) : null;
+        if (stat) return Number(stat[1]) / 1e6;
+    }
+    throw new Error(`no CPU accounting for sandbox host ${host.name} in ${join(state, host.name, "cgroups")}`);
+}
+
+export const totalHostCpu = (hosts: readonly { name: string }[]): number => hosts.reduce((sum, h) => sum + hostCpuSeconds(h), 0);
