@@ -21,16 +21,16 @@ function scriptFiles(): string[] {
 }
 
 /**
- * sha256 over every script (name, NUL, bytes, NUL, in name order). run.sh recomputes it over its root-owned
- * copy before any script runs as root, so a script changed after the upload is refused; a new version also
- * changes every command, so Pulumi re-runs each step.
+ * sha256 over the list `sha256sum` prints for the scripts, in name order (`<file's sha256>  <name>` lines).
+ * run.sh recomputes it over its root-owned copy, with one sha256sum for all the files, before any script runs
+ * as root, so a script changed after the upload is refused; a new version also changes every command, so
+ * Pulumi re-runs each step.
  */
 export function scriptsDigest(): string {
-    const hash = createHash("sha256");
-    for (const file of scriptFiles()) {
-        hash.update(file).update("\0").update(readFileSync(join(SCRIPTS_DIR, file))).update("\0");
-    }
-    return hash.digest("hex");
+    const list = scriptFiles()
+        .map((file) => `${createHash("sha256").update(readFileSync(join(SCRIPTS_DIR, file))).digest("hex")}  ${file}\n`)
+        .join("");
+    return createHash("sha256").update(list).digest("hex");
 }
 
 /** The upload's remotePath: one folder per version, so stacks at different versions on one host never

@@ -16,7 +16,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=apply-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 # original_root — Docker's root before docker-host first touched the host: recorded then, or (hosts set up
 # by an earlier version) read from the original daemon.json.

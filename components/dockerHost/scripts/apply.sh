@@ -28,7 +28,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=apply
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 # Set by main and the checks; read by rollback and move_root (lib.sh) too.
 NEW_JSON=""

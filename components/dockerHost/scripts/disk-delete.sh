@@ -7,7 +7,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=data-disk-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 main() {
   if [ -e "$DH_DROPIN_DISK" ]; then

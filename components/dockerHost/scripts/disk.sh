@@ -15,7 +15,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=data-disk
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 # signature_summary DEVICE — every signature wipefs sees ("" when blank). Read-only (-n).
 signature_summary() { wipefs -n -p "$1" 2>/dev/null | awk -F, 'NR > 0 && $0 !~ /^#/ { print $4 }' | sort -u | paste -sd, -; }

@@ -14,7 +14,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=gate
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 # version_triple VERSION — "MAJOR MINOR PATCH" of a dockerd version: 20.10.24+dfsg1, 28.0.1, 24.0.7-0ubuntu4
 # (what follows the numbers is ignored, so a release candidate counts as its release). Fails for anything

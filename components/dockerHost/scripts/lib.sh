@@ -1,4 +1,5 @@
-# lib.sh — helpers and constants shared by the docker-host step scripts; each step sources it. Not run on its own.
+# lib.sh — helpers and constants shared by the docker-host step scripts; each step sources it from its own
+# folder (`${BASH_SOURCE[0]%/*}`: run.sh runs every script by its full path). Not run on its own.
 # shellcheck shell=bash
 #
 # Conventions: parameters arrive on stdin as KEY=VALUE lines (never on the command line); progress and

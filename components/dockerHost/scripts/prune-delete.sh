@@ -8,7 +8,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=prune-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 main() {
   systemctl disable --quiet --now "$DH_PRUNE_TIMER_UNIT" 2>/dev/null || true

@@ -11,7 +11,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=prune
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 service_unit() {
   cat <<UNIT
@@ -64,7 +64,7 @@ main() {
   [[ $P_VOLUMES =~ ^(true|false)$ ]] || die "VOLUMES must be true or false"
 
   mkdir -p "$(dirname "$DH_PRUNE_BIN")" "$(dirname "$DH_PRUNE_ENV")"
-  install_if_changed "$DH_PRUNE_BIN" 0755 <"$(dirname "${BASH_SOURCE[0]}")/prune-run.sh" && changed=true
+  install_if_changed "$DH_PRUNE_BIN" 0755 <"${BASH_SOURCE[0]%/*}/prune-run.sh" && changed=true
   printf 'PRUNE_OLDER_THAN=%s\nPRUNE_KEEP_LABEL=%s\nPRUNE_VOLUMES=%s\n' "$P_OLDER_THAN" "$P_KEEP_LABEL" "$P_VOLUMES" \
     | install_if_changed "$DH_PRUNE_ENV" 0644 && changed=true
   service_unit | install_if_changed "$DH_PRUNE_SERVICE" 0644 && changed=true

@@ -50,15 +50,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo -n /bin/sh "$0" "$upload" "$step" "v=$digest" "$@"
 fi
 
-# digest_of DIR — the same digest as scriptsDigest() in remoteCommand.ts: sha256 over name NUL bytes NUL
-# of every file, in byte order of the names.
+# digest_of DIR — the same digest as scriptsDigest() in remoteCommand.ts: sha256 over the list sha256sum
+# prints for DIR's files (names in byte order, LC_ALL=C): one sha256sum for all the files, not a process each.
 digest_of() {
-  for f in "$1"/*; do
-    [ -e "$f" ] || continue
-    printf '%s\000' "${f##*/}"
-    cat "$f"
-    printf '\000'
-  done | sha256sum | cut -c1-64
+  (cd "$1" && sha256sum -- *) | sha256sum | cut -c1-64
 }
 
 # installed_ok DIR — root-owned, nobody else can write, only regular files, and the digest matches.

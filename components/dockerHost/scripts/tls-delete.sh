@@ -12,7 +12,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=tls-delete
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 # named_by_daemon_json PATH — true when the current daemon.json mentions PATH.
 named_by_daemon_json() { [ -e "$DH_DAEMON_JSON" ] && grep -qF -- "$1" "$DH_DAEMON_JSON"; }

@@ -21,7 +21,7 @@
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=tls
 # shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 STAGING=""
 
