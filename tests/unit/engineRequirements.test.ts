@@ -2,7 +2,7 @@
 // version check, run in bash against stand-in docker/dockerd/systemctl commands (no host, no Docker).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -116,7 +116,8 @@ describe("gate.sh's Engine check (stand-in docker commands)", () => {
         // module check out of the way; any other field null.
         stub(
             "docker",
-            String.raw`[ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
+            String.raw`echo "$*" >>"$DOCKER_CALLS"
+[ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
 printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s/{{\.ServerVersion}}/'"$FAKE_VERSION"'/g' \
   -e 's/{{json \.Driver}}/"btrfs"/g; s/{{\.Driver}}/btrfs/g; s#{{json \.DockerRootDir}}#"/var/lib/docker"#g; s#{{\.DockerRootDir}}#/var/lib/docker#g' \
   -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\t"}}/\t/g'`,
@@ -128,8 +129,10 @@ printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s
     after(() => rmSync(bin, { recursive: true, force: true }));
 
     const gate = (version: string, stdin: string) => {
-        const res = spawnSync("bash", [GATE], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_VERSION: version } });
-        return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+        const calls = join(bin, "docker-calls");
+        writeFileSync(calls, "");
+        const res = spawnSync("bash", [GATE], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_VERSION: version, DOCKER_CALLS: calls } });
+        return { status: res.status, stdout: res.stdout, stderr: res.stderr, dockerCalls: readFileSync(calls, "utf8").split("\n").filter(Boolean) };
     };
     const stdinFor = (extra: Record<string, unknown>) => planConfig({ connection, daemon: { storageDriver: "btrfs", extra } })[0]!.stdin!;
 
@@ -156,6 +159,8 @@ printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s
             const res = gate(version, stdinFor({ "allow-direct-routing": true }));
             assert.equal(res.status, 0, `${version}: ${res.stderr}`);
             assert.deepEqual(JSON.parse(res.stdout), { storageDriver: "btrfs", backingFilesystem: "ext4", serverVersion: version });
+            // One docker CLI call for every fact (each costs the host ≈ 50 ms of CPU).
+            assert.deepEqual(res.dockerCalls.map((c) => c.split(" ").slice(0, 2).join(" ")), ["info --format"]);
         }
         assert.equal(gate("28.1.9", stdinFor({ "allow-direct-routing": true })).status, 1);
         assert.equal(gate("27.99.99", stdinFor({ "allow-direct-routing": true })).status, 1);
