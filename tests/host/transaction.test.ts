@@ -1,6 +1,7 @@
 // Scripts that run as root, the host lock and detached transactions, on one sandbox host: a world-writable
 // upload still installs root-owned scripts and a tampered one is refused; a step waits for the host lock and
-// fails naming its holder; two concurrent applies end in one complete configuration; a killed transaction
+// fails naming its holder; two concurrent applies end in one complete configuration; a step returns only
+// when its transaction unit is done and leaves no job behind; a killed transaction
 // unit is rolled back with Docker up; a killed SSH session does not stop the transaction.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -109,6 +110,20 @@ describe("scripts, the host lock and detached transactions", { skip: hostTestsSk
         const backup = sh(host, "ls /var/lib/docker-host/backup").split("\n");
         if (originalDaemonJson === "absent") assert.ok(backup.includes("daemon.json.orig-absent"));
         else assert.equal(remoteSha(host, "/var/lib/docker-host/backup/daemon.json.orig"), originalDaemonJson);
+        assert.equal(sh(host, "docker info --format '{{.LoggingDriver}}'").trim(), "json-file");
+    });
+
+    it("returns once the transaction's unit is done, ExecStopPost included: its lines relayed, no job left behind", () => {
+        const ok = stepOf(configFor(host, { daemon: { logMaxSize: "13m" } }), "apply");
+        // A daemon.json the renderer never writes: refused before any change, so the unit's ExecStopPost runs
+        // its recovery (nothing to recover) before the session may remove the job.
+        const refused = { ...ok, stdin: '{"log-driver":"json-file"}\n' };
+        for (const [step, status, line] of [[ok, 0, /docker-host\[apply\]: action: /], [refused, 1, /not in the canonical form daemonJson\.ts renders/]] as const) {
+            const run = ssh(host, step.create, { input: step.stdin });
+            assert.equal(run.status, status, run.stderr);
+            assert.match(run.stderr, line);
+            assert.equal(sh(host, "ls -A /var/lib/docker-host/jobs").trim(), "", "a job folder was left behind");
+        }
         assert.equal(sh(host, "docker info --format '{{.LoggingDriver}}'").trim(), "json-file");
     });
 

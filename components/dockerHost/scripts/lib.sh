@@ -42,7 +42,7 @@ readonly DH_MIGRATING_MARKER=.docker-host-migrating
 # The host lock (on tmpfs: a reboot releases it) and who holds it.
 readonly DH_LOCK_FILE=/run/docker-host.lock
 readonly DH_LOCK_HOLDER=/run/docker-host.lock.holder
-# One folder per detached transaction: its stdin (removed once read), log, stdout and exit code.
+# One folder per detached transaction: its stdin (removed once read), log, stdout, exit code and done mark.
 readonly DH_JOBS_DIR=/var/lib/docker-host/jobs
 # Present while a transaction has stopped Docker or containers, or switched files: what to undo.
 readonly DH_JOURNAL=/var/lib/docker-host/transaction

@@ -60,20 +60,22 @@ start() {
     --setenv=DH_OWNER="$owner" --setenv=DH_LOCK_WAIT="$lock_wait" --setenv=DH_UNIT="$unit.service" \
     /bin/bash "$HERE/txn.sh" --run "$job" "$step" "${args[@]}" \
     || die "could not start the transaction unit $unit"
-  # Follow: the log as it grows, until the unit has written its exit code, every 0.1 s with builtins only
-  # (a stat and a sleep per poll cost the host ≈ 3 ms of CPU, which ten hosts on a few cores feel: read -t on
-  # a FIFO nobody writes is the pause); the unit's state (a D-Bus call, ≈ 20 ms) only every second, for a
-  # unit that died without a result.
+  # Follow: the log as it grows, until the unit is done: its exit code written and its ExecStopPost (after)
+  # finished — only then is the job folder removed (systemd opens the log files again for ExecStopPost, which
+  # could not start, and so could not recover a failed step, in a folder already gone). Every 0.1 s with
+  # builtins only (a stat and a sleep per poll cost the host ≈ 3 ms of CPU, which ten hosts on a few cores
+  # feel: read -t on a FIFO nobody writes is the pause); the unit's state (a D-Bus call, ≈ 20 ms) only every
+  # second, for a unit that ended without a result or without its ExecStopPost.
   mkfifo -m 0600 "$job/pause"
   exec {log_fd}<"$job/log" {pause_fd}<>"$job/pause"
   while :; do
     relay_log "$log_fd"
-    [ ! -e "$job/rc" ] || break
+    [ ! -e "$job/rc" ] || [ ! -e "$job/done" ] || break
     if ((++polls % 10 == 0)); then
       state=$(systemctl show -p ActiveState --value "$unit.service" 2>/dev/null || echo inactive)
       if [ "$state" = inactive ] || [ "$state" = failed ]; then
         read -r -t 0.5 -u "$pause_fd" || true
-        [ -e "$job/rc" ] && continue
+        [ ! -e "$job/rc" ] || break
         die "the transaction unit $unit ended without a result. Inspect 'journalctl -u $unit' and $job/log."
       fi
     fi
@@ -121,15 +123,19 @@ run() {
 }
 
 # after JOB_DIR — ExecStopPost, whenever the unit stops: unless the step succeeded, recover under the lock
-# what it may have left (it may have been killed halfway), and leave a result for the session.
+# what it may have left (it may have been killed halfway), and leave a result for the session; then mark the
+# job done.
 after() {
   local job=$1
+  # However this ends: the session removes the job folder only after this mark.
+  AFTER_DONE=$job/done
+  trap ': >"$AFTER_DONE"' EXIT
   [ "$(cat "$job/rc" 2>/dev/null)" != 0 ] || exit 0
   [ -e "$job/rc" ] || log "the transaction ended without finishing (${SERVICE_RESULT:-?}: ${EXIT_CODE:-?} ${EXIT_STATUS:-?})"
-  if take_host_lock "${DH_OWNER:-unknown}" recovery "${DH_LOCK_WAIT:-$DH_LOCK_WAIT_DEFAULT}"; then
-    recover_interrupted "$RECOVERY_READY_TIMEOUT" || true
-  fi
+  # The result first: the lock wait below ends this process (die) when another run holds the lock.
   write_result "$job" 1
+  take_host_lock "${DH_OWNER:-unknown}" recovery "${DH_LOCK_WAIT:-$DH_LOCK_WAIT_DEFAULT}"
+  recover_interrupted "$RECOVERY_READY_TIMEOUT" || true
 }
 
 case ${1:-} in
