@@ -1,8 +1,9 @@
 // Scenarios 2 and 7: a disk that already holds another filesystem, and a daemon on the vfs driver, are
-// refused with a clear error and nothing on the host changes.
+// refused with a clear error and nothing on the host changes; a data disk that fails to mount leaves
+// docker.service as it was (Docker never waits for a disk that does not mount).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { applySteps, configFor, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+import { applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
 
 const preciousSha = (host: SandboxHost) =>
     sh(host, "d=$(mktemp -d); mount -o ro /dev/vdb \"$d\"; sha256sum \"$d/precious.txt\" | cut -d' ' -f1; umount \"$d\"; rmdir \"$d\"").trim();
@@ -45,5 +46,34 @@ describe("a host whose Docker runs the vfs driver", { skip: hostTestsSkipReason(
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
         assert.match(runs[0]!.stderr, /Docker uses storage driver 'vfs' on a 'ext4' filesystem \(\/var\/lib\/docker\), not 'overlay2'\. Changing the driver would hide every existing image and container, so nothing was changed\. Fix: /);
         assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), disk: sh(host, "blkid -p /dev/vdb || true") }, before);
+    });
+});
+
+describe("a data disk that fails to mount", { skip: hostTestsSkipReason() }, () => {
+    let host: SandboxHost;
+    before(() => {
+        host = upHost("t-nomount");
+    });
+    after(() => downHost("t-nomount"));
+
+    it("fails the data-disk step and leaves docker.service without the disk's drop-in; Docker keeps running", () => {
+        // An operator's override the kernel refuses: the mount unit docker-host writes cannot start.
+        sh(host, "mkdir -p /etc/systemd/system/data.mount.d && printf '[Mount]\\nOptions=defaults,no-such-option\\n' >/etc/systemd/system/data.mount.d/10-broken.conf");
+        const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), dockerd: dockerdIdentity(host) };
+        const config = configFor(host, { dataDisk: { device: "/dev/vdb" } });
+        const { runs } = applySteps(host, config);
+        assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 0], ["data-disk", 1]]);
+        assert.match(runs[1]!.stderr, /could not mount \/dev\/vdb at \/data/);
+        assert.equal(sh(host, "test -e /etc/systemd/system/docker.service.d/20-docker-host-data-disk.conf && echo present || echo absent").trim(), "absent");
+        assert.doesNotMatch(sh(host, "systemctl show -p RequiresMountsFor --value docker.service"), /\/data/);
+        assert.equal(sh(host, "systemctl show -p NeedDaemonReload --value docker.service").trim(), "no");
+        assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), dockerd: dockerdIdentity(host) }, before);
+
+        // Without the override the same steps mount the disk and add the drop-in.
+        sh(host, "rm -r /etc/systemd/system/data.mount.d");
+        const again = applySteps(host, config);
+        assert.equal(again.runs.find((r) => r.status !== 0), undefined, again.runs.map((r) => r.stderr).join("\n"));
+        assert.match(sh(host, "systemctl show -p RequiresMountsFor --value docker.service"), /\/data/);
+        assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker");
     });
 });
