@@ -142,14 +142,14 @@ cmd_live() {
 # containers start again.
 cmd_stopped() { cmd_single "$1"; }
 
-# rsync NEW / cp NEW — one cold copy of OLD into the empty NEW, Docker stopped, with the move's rsync
-# (copy_pass, progress reporter included) or `cp -a`; each ends with NEW's filesystem synced, so the
+# rsync NEW / cp NEW — one cold copy of OLD into the empty NEW, Docker stopped, with the move's bulk copy
+# (copy_bulk: pass 1's rsync, progress reporter included, then sparse files again) or `cp -a`; each ends with NEW's filesystem synced, so the
 # time is the data on disk, not in the page cache.
 cmd_rsync() {
   local new=$1 t0
   t0=$(now)
   mkdir -p "$new"
-  copy_pass "copy" "$OLD" "$new" "$(du -sx --block-size=1 "$OLD" | cut -f1)" ""
+  copy_bulk "copy" "$OLD" "$new" "$(du -sx --block-size=1 "$OLD" | cut -f1)" ""
   sync -f "$new"
   echo "seconds=$(elapsed "$t0" "$(now)")"
   t0=$(now)

@@ -67,6 +67,8 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
     it("copies live first: containers keep running, progress streams, late writes reach the new root", async () => {
         // ~100k small files (4 KiB): a copy that takes well over two progress intervals.
         sh(host, "docker volume create many >/dev/null && cd /data/docker/volumes/many/_data && head -c 400000000 /dev/urandom | split -b 4096 -a 5 - f");
+        // A sparse file: 64 MiB long, one 4 KiB block of data (the bulk copy writes it out, then copies it again).
+        sh(host, "cd /data/docker/volumes/many/_data && truncate -s 64M sparse.img && head -c 4096 /dev/urandom | dd of=sparse.img bs=4096 seek=1000 conv=notrunc status=none");
         const config = configFor(host, { dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker-live" } });
         const step = hostSteps(config).find((s) => s.name === "apply")!;
         const dockerd = dockerdIdentity(host);
@@ -91,5 +93,8 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         // metadata.db when it starts on the new root).
         assert.equal(remoteTreeSha(host, "/data/docker-live/volumes/many"), remoteTreeSha(host, "/data/docker/volumes/many"));
         assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
+        // The sparse file keeps its holes (well under its 64 MiB allocated).
+        assert.match(res.stderr, /copying 1 sparse file\(s\) again, keeping their holes/);
+        assert.ok(Number(sh(host, "echo $(($(stat -c '%b * %B' /data/docker-live/volumes/many/_data/sparse.img)))")) < 2 ** 20);
     });
 });

@@ -251,6 +251,28 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
         assert.equal(marked.stdout, "bbbb");
     });
 
+    it("the bulk copy writes without -S, then copies sparse files again with their holes; the copy is exact", () => {
+        const lib = join(SCRIPTS, "lib.sh");
+        // A 64 MiB file with one 4 KiB block of data (find's %S prints 6.10352e-05), a plain file, a hard link
+        // to it, a small sparse file.
+        const copy = (how: string) =>
+            spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old" "$d/new"
+truncate -s 64M "$d/old/sparse"; head -c 4096 /dev/urandom | dd of="$d/old/sparse" bs=4096 seek=1000 conv=notrunc status=none
+head -c 300000 /dev/urandom >"$d/old/plain"; ln "$d/old/plain" "$d/old/link"; truncate -s 32K "$d/old/small"
+${how}
+for f in sparse plain small; do cmp "$d/old/$f" "$d/new/$f"; done
+[ "$(stat -c %i "$d/new/plain")" = "$(stat -c %i "$d/new/link")" ]
+[ -z "$(rsync_root "$d/old" "$d/new" --dry-run --itemize-changes)" ]
+echo "$(($(stat -c '%b * %B' "$d/new/sparse")))"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
+        const withoutS = copy('rsync_root "$d/old" "$d/new" --no-sparse');
+        assert.equal(withoutS.status, 0, withoutS.stderr);
+        assert.ok(Number(withoutS.stdout) >= 64 * 2 ** 20, `rsync without -S should write the holes out (allocated ${withoutS.stdout.trim()} bytes)`);
+        const bulk = copy('copy_bulk copy "$d/old" "$d/new" 0 ""');
+        assert.equal(bulk.status, 0, bulk.stderr);
+        assert.ok(Number(bulk.stdout) < 2 ** 20, `the bulk copy's sparse file has ${bulk.stdout.trim()} bytes allocated`);
+        assert.match(bulk.stderr, /copying 1 sparse file\(s\) again, keeping their holes/);
+    });
+
     it("strip -H flags from ExecStart and keep the rest", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const strip = (line: string) =>
