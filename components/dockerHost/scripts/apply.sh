@@ -45,7 +45,8 @@ cleanup() { rm -f "$NEW_JSON" "$NEW_DROPIN"; }
 validate_with_dockerd() {
   # dockerd --validate exists from Engine 23; Debian 12's 20.10 lacks it, and then the component's
   # own validation stands alone. Asked only when the running Engine (DOCKER_VERSION) is that new: starting
-  # the binary to read its help costs the host ≈ 80 ms of CPU.
+  # the binary to read its help costs the host ≈ 80 ms of CPU. A newer binary installed under an older
+  # running dockerd is then not asked; its start on the new file is verified and rolled back as any.
   [[ ${DOCKER_VERSION%%.*} =~ ^[0-9]+$ ]] && ((10#${DOCKER_VERSION%%.*} >= 23)) || return 0
   if dockerd --help 2>&1 | grep -q -- '--validate'; then
     local out
