@@ -273,6 +273,50 @@ echo "$(($(stat -c '%b * %B' "$d/new/sparse")))"; rm -rf "$d"`, "x", lib], { enc
         assert.match(bulk.stderr, /copying 1 sparse file\(s\) again, keeping their holes/);
     });
 
+    // A tree as pass 1 left it, then every kind of change made after SINCE (the next whole second): a file
+    // rewritten to the same size, removed, created, hard-linked, chmod-ed, given an xattr; a symlink
+    // retargeted; a file replaced by a directory and one the other way; directories created, renamed and
+    // removed, one named like an option. The changes begin 50 ms into that second: the kernel stamps ctime
+    // from a clock a tick coarser than date's (copy_live's SINCE is a second early for that and more).
+    // new/keep/big, unchanged in old, gets another time in new only: a pass over the whole tree would copy
+    // it, a pass over what changed in old does not.
+    const changedTree = (pass: string) =>
+        spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); cd "$d"; mkdir -p old/a/b old/c old/keep old/gonedir/x
+printf aaaa >old/a/f1; echo 2 >old/a/b/f2; echo 3 >old/c/f3; echo gone >old/a/gone; echo y >old/gonedir/x/y
+head -c 100000 /dev/urandom >old/keep/big; echo m >old/keep/mode; echo s >old/swap; ln -s a/f1 old/sym; mkdir -p old/-d/in; echo z >old/-d/in/z
+rsync_root "$d/old" "$d/new"
+touch -d @0 new/keep/big
+SINCE=$(($(date +%s) + 1)); sleep "$(awk -v s="$SINCE" -v n="$EPOCHREALTIME" 'BEGIN { print s - n + 0.05 }')"
+printf bbbb >old/a/f1; rm old/a/gone; mv old/c old/c2; echo new >old/a/newf; mkdir old/a/nd; echo x >old/a/nd/x
+ln old/a/b/f2 old/a/f2link; chmod 600 old/keep/mode; rm old/sym; ln -s a/b/f2 old/sym; rm old/swap; mkdir old/swap
+echo in >old/swap/in; rm -r old/gonedir; rm -r old/-d/in; echo now-a-file >old/-d/in; python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.t", b"v")' old/a/b/f2
+${pass}
+[ -z "$(rsync_root "$d/old" "$d/new" --dry-run --itemize-changes)" ] || { echo "not exact:"; rsync_root "$d/old" "$d/new" --dry-run --itemize-changes; }
+[ "$(stat -c %i new/a/b/f2)" = "$(stat -c %i new/a/f2link)" ] || echo "hard link lost"
+[ ! -e new/.docker-host-migrating ] || echo "marker left"
+diff -rq --no-dereference old new | sed 's|'"$d"'/||g' || true; cd /; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+
+    it("pass 2 copies only what changed since pass 1 began, every kind of change, and the copy is exact", () => {
+        const res = changedTree('copy_changed "$d/old" "$d/new" "$SINCE" "copy, pass 2"');
+        assert.equal(res.status, 0, res.stderr);
+        // Exact by rsync's own comparison and by content, with the hard link, but for the one file that did
+        // not change in old: pass 2 did not walk into it.
+        assert.equal(res.stdout.trim(), "not exact:\n>f..t...... keep/big");
+        assert.match(res.stderr, /since pass 1 began: \d+ entries changed .*, 3 removed/);
+    });
+
+    it("the stopped pass's check copies what the pass before missed, then finds nothing", () => {
+        // SINCE an hour ahead: copy_changed finds nothing, and the check over the whole trees copies it all.
+        const res = changedTree('copy_root "$d/old" "$d/new" copy "$((SINCE + 3600))"');
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout.trim(), "");
+        assert.match(res.stderr, /since pass 1 began: 0 entries changed .*, 0 removed/);
+        assert.match(res.stderr, /the check copied what the pass before missed \(\d+ entries\)/);
+        // Without the check's copy, the same pass leaves the tree inexact (the hazard the check guards).
+        const unchecked = changedTree('copy_changed "$d/old" "$d/new" "$((SINCE + 3600))" "copy, pass 2"');
+        assert.match(unchecked.stdout, /^not exact:\n[^]*a\/f1/);
+    });
+
     it("strip -H flags from ExecStart and keep the rest", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const strip = (line: string) =>
