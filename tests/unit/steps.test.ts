@@ -317,6 +317,30 @@ diff -rq --no-dereference old new | sed 's|'"$d"'/||g' || true; cd /; rm -rf "$d
         assert.match(unchecked.stdout, /^not exact:\n[^]*a\/f1/);
     });
 
+    it("starts the stopped containers together, and those that failed once the others run", () => {
+        // docker stubbed: each start waits (up to 3 s) until five have begun, so only starts made at once
+        // log "together"; "dep" joins base's network and fails while base does not run yet. The journal
+        // lists the newest first, as docker ps does.
+        const res = spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d)
+journal_get() { echo "dep c3 c2 c1 base"; }
+docker() {
+  local id=$2 ok=1 k
+  [ "$id" != dep ] || [ -e "$d/running-base" ] || ok=0
+  echo "begin $id" >>"$d/log"
+  for ((k = 0; k < 300; k++)); do [ "$(grep -c ^begin "$d/log")" -lt 5 ] || break; sleep 0.01; done
+  if ((k < 300)); then echo "together $id" >>"$d/log"; fi
+  ((ok)) || return 1
+  touch "$d/running-$id"
+}
+start_stopped_containers
+ls "$d" | grep ^running- | sort | tr '\\n' ' '; echo; sort "$d/log" | uniq -c | tr -s ' ' | tr '\\n' ','; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+        assert.equal(res.status, 0, res.stderr);
+        const [running, log] = res.stdout.split("\n");
+        assert.equal(running, "running-base running-c1 running-c2 running-c3 running-dep ");
+        assert.equal(log, " 1 begin base, 1 begin c1, 1 begin c2, 1 begin c3, 2 begin dep, 1 together base, 1 together c1, 1 together c2, 1 together c3, 2 together dep,");
+        assert.doesNotMatch(res.stderr, /warning/);
+    });
+
     it("strip -H flags from ExecStart and keep the rest", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const strip = (line: string) =>

@@ -56,6 +56,9 @@ readonly DH_LOCK_WAIT_DEFAULT=600
 readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
 # Seconds between two progress lines of a data-root copy pass (a pass that ends sooner prints none).
 readonly DH_COPY_PROGRESS_SECONDS=5
+# Containers started at once after a data-root copy (start_stopped_containers); each `docker start` is a
+# CLI process of ≈ 40 MB.
+readonly DH_PARALLEL_STARTS=8
 # daemon.json keys dockerd re-reads on SIGHUP (dockerd's reload documentation); a change to any other key,
 # or to the docker.service drop-ins, needs a restart. daemonSettings.ts reads this list.
 readonly DH_RELOADABLE_KEYS="authorization-plugins,debug,default-runtime,features,insecure-registries,labels,live-restore,max-concurrent-downloads,max-concurrent-uploads,max-download-attempts,registry-mirrors,runtimes,shutdown-timeout"
@@ -302,14 +305,28 @@ stop_docker_for_copy() {
   systemctl stop docker.socket docker.service
 }
 
-# start_stopped_containers — start again the containers the journal says this transaction stopped.
+# start_stopped_containers — start again the containers the journal says this transaction stopped: oldest
+# first, up to DH_PARALLEL_STARTS at once (one after another, the last container waits for every other's
+# runc and network setup), then one by one those that failed (a container that joins another's network,
+# or links to it, starts only once that one runs).
 start_stopped_containers() {
-  local id
-  local -a ids
+  local id i j
+  local -a ids=() pids=() batch=() failed=() again=()
   read -ra ids <<<"$(journal_get stopped)"
-  for id in "${ids[@]}"; do
-    docker start "$id" >/dev/null 2>&1 || log "warning: could not start container $id again"
+  # docker ps lists the newest first.
+  for ((i = ${#ids[@]} - 1; i >= 0; i--)); do
+    docker start "${ids[i]}" >/dev/null 2>&1 &
+    pids+=("$!")
+    batch+=("${ids[i]}")
+    if ((${#pids[@]} == DH_PARALLEL_STARTS || i == 0)); then
+      for ((j = 0; j < ${#pids[@]}; j++)); do wait "${pids[j]}" || failed+=("${batch[j]}"); done
+      pids=() batch=()
+    fi
   done
+  for id in "${failed[@]}"; do
+    docker start "$id" >/dev/null 2>&1 || again+=("$id")
+  done
+  for id in "${again[@]}"; do log "warning: could not start container $id again"; done
   [ -z "${COPY_STOPPED_AT:-}" ] || log "Docker and the containers were stopped for $((SECONDS - COPY_STOPPED_AT)) s"
 }
 
