@@ -20,6 +20,8 @@ DH_STEP=bench
 readonly OLD=/var/lib/docker
 readonly POLL_LOG=/run/mb-poll.log
 readonly POLL_PID=/run/mb-poll.pid
+# When the last `live` pass began (copy_live's LIVE_PASS_SINCE), for `stopped`.
+readonly LIVE_SINCE=/run/mb-live-since
 readonly IMAGE=sandbox/busybox:latest
 readonly BUSYBOX_TAR=/usr/local/share/docker-host-sandbox/busybox.tar
 # A container that stops at once on SIGTERM (a bare `sleep` as PID 1 ignores it, and docker stop would
@@ -79,24 +81,30 @@ cmd_generate() {
   echo "files=$(find "$OLD" -xdev | wc -l)"
 }
 
-# poll-start — in the background, every ~20 ms: a timestamp and keeper's PID ("down" when Docker does not
-# answer or keeper does not run). A new PID after "down" is the end of the containers' downtime.
+# poll-start — in the background, every ~20 ms: a timestamp and the PIDs of keeper and app ("down" when
+# Docker does not answer or the container does not run; anything but a PID counts as down).
 cmd_poll_start() {
   rm -f "$POLL_LOG"
   # shellcheck disable=SC2016 # expanded by the poller's shell
-  setsid bash -c 'while :; do p=$(timeout 2 docker inspect -f "{{if .State.Running}}{{.State.Pid}}{{else}}down{{end}}" keeper 2>/dev/null) || p=down; echo "$(date +%s.%N) $p"; sleep 0.02; done' \
+  setsid bash -c 'while :; do p=$(timeout 2 docker inspect -f "{{if .State.Running}}{{.State.Pid}}{{else}}down{{end}}" keeper app 2>/dev/null | tr "\n" " "); echo "$(date +%s.%N) ${p:-down down}"; sleep 0.02; done' \
     >"$POLL_LOG" 2>/dev/null </dev/null &
   echo $! >"$POLL_PID"
 }
 
-# poll-stop — stop the poller; print the longest time keeper was not running (downtime=) and the samples.
+# poll-stop — stop the poller; print the longest time a container was not running (downtime=: the later
+# of the two containers to run again; downtime_keeper=: keeper's alone, the first started) and the samples.
 cmd_poll_stop() {
   sleep 0.3
   kill -- "-$(cat "$POLL_PID")" 2>/dev/null || kill "$(cat "$POLL_PID")"
   rm -f "$POLL_PID"
   awk '
-    $2 != "down" { if (up != "" && $1 - up > gap) gap = $1 - up; up = $1 }
-    END { printf "downtime=%.3f\nsamples=%d\n", gap, NR }
+    {
+      for (i = 2; i <= 3; i++) if ($i ~ /^[0-9]+$/) {
+        if (up[i] != "" && $1 - up[i] > gap[i]) gap[i] = $1 - up[i]
+        up[i] = $1
+      }
+    }
+    END { printf "downtime=%.3f\ndowntime_keeper=%.3f\nsamples=%d\n", (gap[2] > gap[3] ? gap[2] : gap[3]), gap[2], NR }
   ' "$POLL_LOG"
 }
 
@@ -113,14 +121,15 @@ cmd_change() {
 
 cmd_size() { echo "bytes=$(du -sx --block-size=1 "$1" | cut -f1)"; }
 
-# single NEW — the old way: containers and Docker stop, one copy into the empty NEW with its check, Docker
-# and the containers start again (on OLD: the switch itself costs both ways the same restart).
+# single NEW [SINCE] — the old way: containers and Docker stop, one copy into the empty NEW with its check,
+# Docker and the containers start again (on OLD: the switch itself costs both ways the same restart). With
+# SINCE (when pass 1 began), the stopped part of a move instead.
 cmd_single() {
-  local new=$1 t0 t1
+  local new=$1 since=${2:-} t0 t1
   journal_begin bench
   t0=$(now)
   stop_docker_for_copy
-  copy_root "$OLD" "$new" copy
+  copy_root "$OLD" "$new" copy "$since"
   t1=$(now)
   restart_docker
   wait_for_docker "$READY_TIMEOUT"
@@ -135,12 +144,13 @@ cmd_live() {
   local new=$1 t0
   t0=$(now)
   copy_live "$OLD" "$new" copy
+  echo "$LIVE_PASS_SINCE" >"$LIVE_SINCE"
   echo "live=$(elapsed "$t0" "$(now)")"
 }
 
 # stopped NEW — what move_root does after pass 1: stop, pass 2 and its check, then Docker and the
 # containers start again.
-cmd_stopped() { cmd_single "$1"; }
+cmd_stopped() { cmd_single "$1" "$(cat "$LIVE_SINCE")"; }
 
 # rsync NEW / cp NEW — one cold copy of OLD into the empty NEW, Docker stopped, with the move's bulk copy
 # (copy_bulk: pass 1's rsync, progress reporter included, then sparse files again) or `cp -a`; each ends with NEW's filesystem synced, so the
