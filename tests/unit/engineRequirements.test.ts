@@ -120,7 +120,7 @@ describe("gate.sh's Engine check (stand-in docker commands)", () => {
 [ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
 printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s/{{\.ServerVersion}}/'"$FAKE_VERSION"'/g' \
   -e 's/{{json \.Driver}}/"btrfs"/g; s/{{\.Driver}}/btrfs/g; s#{{json \.DockerRootDir}}#"/var/lib/docker"#g; s#{{\.DockerRootDir}}#/var/lib/docker#g' \
-  -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\t"}}/\t/g'`,
+  -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\x1f"}}/\x1f/g'`,
         );
         stub("dockerd", "exit 0");
         stub("systemctl", "exit 0");

@@ -220,6 +220,14 @@ describe("host scripts", () => {
         assert.equal(decide("no", "edited", "restart"), "restart");
     });
 
+    it("reads docker info's fields each in its place, an empty one and spaces included", () => {
+        // docker stubbed: the one line read_docker_info's template makes, the storage driver empty.
+        const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker() { printf '{"x":1}\\x1f20.10.24\\x1f\\x1f/var/lib/my docker\\n'; }
+read_docker_info; printf '%s|%s|%s|%s' "$DOCKER_FACTS_JSON" "$DOCKER_VERSION" "$DOCKER_DRIVER" "$DOCKER_ROOT"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, '{"x":1}|20.10.24||/var/lib/my docker');
+    });
+
     it("count a directory holding only lost+found as empty (a fresh ext4 disk at data-root)", () => {
         const lib = join(SCRIPTS, "lib.sh");
         const empty = (setup: string) => spawnSync("bash", ["-c", `source "$1"; d=$(mktemp -d); ${setup}; dir_is_empty "$d"`, "x", lib]).status;

@@ -125,10 +125,11 @@ dir_is_empty() {
 # DOCKER_FACTS_JSON (the facts DockerHost exports). Fails when dockerd does not answer.
 read_docker_info() {
   local out
-  # The JSON first: its strings are escaped, so only the separators are tabs; the root, last, keeps any.
-  out=$(docker info --format '{"serverVersion":{{json .ServerVersion}},"storageDriver":{{json .Driver}},"dockerRootDir":{{json .DockerRootDir}},"loggingDriver":{{json .LoggingDriver}},"liveRestore":{{json .LiveRestoreEnabled}}}{{"\t"}}{{.ServerVersion}}{{"\t"}}{{.Driver}}{{"\t"}}{{.DockerRootDir}}' 2>/dev/null) || return 1
+  # Fields separated by the unit separator (0x1f): not whitespace to read, so an empty field stays in its
+  # place; JSON escapes it in strings, so the JSON goes first; the root, last, keeps any.
+  out=$(docker info --format '{"serverVersion":{{json .ServerVersion}},"storageDriver":{{json .Driver}},"dockerRootDir":{{json .DockerRootDir}},"loggingDriver":{{json .LoggingDriver}},"liveRestore":{{json .LiveRestoreEnabled}}}{{"\x1f"}}{{.ServerVersion}}{{"\x1f"}}{{.Driver}}{{"\x1f"}}{{.DockerRootDir}}' 2>/dev/null) || return 1
   # shellcheck disable=SC2034 # read by the step scripts
-  IFS=$'\t' read -r DOCKER_FACTS_JSON DOCKER_VERSION DOCKER_DRIVER DOCKER_ROOT <<<"$out"
+  IFS=$'\x1f' read -r DOCKER_FACTS_JSON DOCKER_VERSION DOCKER_DRIVER DOCKER_ROOT <<<"$out"
   [ -n "$DOCKER_VERSION" ] && [ -n "$DOCKER_ROOT" ]
 }
 
