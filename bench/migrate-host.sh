@@ -110,12 +110,13 @@ cmd_poll_stop() {
 
 # change PERCENT — what the containers write between the passes: app rewrites PERCENT % of the root's bytes
 # as whole 1 MiB pages of its volume db (rsync copies a changed file whole, so this is also what pass 2
-# must copy), through the container.
+# must copy), through the container. No sync: a `sync` here would also write back what pass 1 left in the
+# page cache, a cost of the move (copy_live syncs the new root itself).
 cmd_change() {
   local percent=$1 size pages
   size=$(du -sx --block-size=1 "$OLD" | cut -f1)
   pages=$((size * percent / 100 / 1048576))
-  docker exec app sh -c "i=0; for f in \$(ls /db | head -n $pages); do head -c 1048576 /dev/urandom >/db/\$f; done; sync"
+  docker exec app sh -c "i=0; for f in \$(ls /db | head -n $pages); do head -c 1048576 /dev/urandom >/db/\$f; done"
   echo "changed_bytes=$((pages * 1048576))"
 }
 
