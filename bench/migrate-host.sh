@@ -20,8 +20,10 @@ DH_STEP=bench
 readonly OLD=/var/lib/docker
 readonly POLL_LOG=/run/mb-poll.log
 readonly POLL_PID=/run/mb-poll.pid
-# When the last `live` pass began (copy_live's LIVE_PASS_SINCE), for `stopped`.
+# When the last `live` pass began (copy_live's LIVE_PASS_SINCE) and the mount points it left out
+# (PASS1_SKIPPED_MOUNTS), for `stopped`.
 readonly LIVE_SINCE=/run/mb-live-since
+readonly LIVE_SKIPPED=/run/mb-live-skipped
 readonly IMAGE=sandbox/busybox:latest
 readonly BUSYBOX_TAR=/usr/local/share/docker-host-sandbox/busybox.tar
 # A container that stops at once on SIGTERM (a bare `sleep` as PID 1 ignores it, and docker stop would
@@ -146,12 +148,16 @@ cmd_live() {
   t0=$(now)
   copy_live "$OLD" "$new" copy
   echo "$LIVE_PASS_SINCE" >"$LIVE_SINCE"
+  printf '%s\n' "${PASS1_SKIPPED_MOUNTS[@]}" >"$LIVE_SKIPPED"
   echo "live=$(elapsed "$t0" "$(now)")"
 }
 
 # stopped NEW — what move_root does after pass 1: stop, pass 2 and its check, then Docker and the
 # containers start again.
-cmd_stopped() { cmd_single "$1" "$(cat "$LIVE_SINCE")"; }
+cmd_stopped() {
+  mapfile -t PASS1_SKIPPED_MOUNTS < <(grep . "$LIVE_SKIPPED")
+  cmd_single "$1" "$(cat "$LIVE_SINCE")"
+}
 
 # rsync NEW / cp NEW — one cold copy of OLD into the empty NEW, Docker stopped, with the move's bulk copy
 # (copy_bulk: pass 1's rsync, progress reporter included, then sparse files again) or `cp -a`; each ends with NEW's filesystem synced, so the

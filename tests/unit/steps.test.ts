@@ -241,14 +241,16 @@ read_docker_info; printf '%s|%s|%s|%s' "$DOCKER_FACTS_JSON" "$DOCKER_VERSION" "$
     it("copy again in pass 2 a file rewritten to the same size in the second pass 1 copied it", () => {
         const lib = join(SCRIPTS, "lib.sh");
         // Pass 1 copies f (mtime T+0.2 s); the file is then rewritten, same size, mtime T+0.7 s: the same
-        // whole second, which rsync's quick check cannot tell apart. SINCE is when pass 1 began, less 1 s.
+        // whole second, which rsync's quick check cannot tell apart. SINCE is when pass 1 began, less 1 s,
+        // UNTIL when it ended. g, dated an hour ahead (an image's time, not a write during pass 1), stays.
         const passes = (mark: boolean) =>
             spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old" "$d/new"
 T=$(($(date +%s) - 100))
-printf aaaa >"$d/old/f"; touch -d "@$T.2" "$d/old/f"
+printf aaaa >"$d/old/f"; touch -d "@$T.2" "$d/old/f"; echo g >"$d/old/g"; touch -d "@$((T + 3700))" "$d/old/g"
 rsync_root "$d/old" "$d/new"
 printf bbbb >"$d/old/f"; touch -d "@$T.7" "$d/old/f"
-${mark ? 'mark_stale_copies "$d/new" "$((T - 1))"' : ":"}
+${mark ? 'mark_stale_copies "$d/new" "$((T - 1))" "$((T + 2))"' : ":"}
+[ "$(stat -c %Y "$d/new/g")" = "$((T + 3700))" ] || echo -n "g marked, "
 rsync_root "$d/old" "$d/new"
 cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
         const unmarked = passes(false);
@@ -284,25 +286,31 @@ echo "$(($(stat -c '%b * %B' "$d/new/sparse")))"; rm -rf "$d"`, "x", lib], { enc
     // A tree as pass 1 left it, then every kind of change made after SINCE (the next whole second): a file
     // rewritten to the same size, removed, created, hard-linked, chmod-ed, given an xattr; a symlink
     // retargeted; a file replaced by a directory and one the other way; directories created, renamed and
-    // removed, one named like an option. The changes begin 50 ms into that second: the kernel stamps ctime
-    // from a clock a tick coarser than date's (copy_live's SINCE is a second early for that and more).
-    // new/keep/big, unchanged in old, gets another time in new only: a pass over the whole tree would copy
-    // it, a pass over what changed in old does not.
+    // removed, one named like an option; a symlink to a directory outside the roots replaced by a directory
+    // (what new's symlink points to must stay); a name beginning with # (a comment to rsync's list); old's
+    // lost+found changed (never copied; new's stays). The changes begin 50 ms into that second: the kernel
+    // stamps ctime from a clock a tick coarser than date's (copy_live's SINCE is a second early for that and
+    // more). new/keep/big, unchanged in old, gets another time in new only: a pass over the whole tree would
+    // copy it, a pass over what changed in old does not.
     const changedTree = (pass: string) =>
         spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); cd "$d"; mkdir -p old/a/b old/c old/keep old/gonedir/x
 printf aaaa >old/a/f1; echo 2 >old/a/b/f2; echo 3 >old/c/f3; echo gone >old/a/gone; echo y >old/gonedir/x/y
 head -c 100000 /dev/urandom >old/keep/big; echo m >old/keep/mode; echo s >old/swap; ln -s a/f1 old/sym; mkdir -p old/-d/in; echo z >old/-d/in/z
+mkdir -p host/etc old/lost+found new/lost+found; echo secret >host/etc/shadow; ln -s "$d/host" old/x; echo h >"old/#c"; echo l >new/lost+found/keep
 rsync_root "$d/old" "$d/new"
 touch -d @0 new/keep/big
 SINCE=$(($(date +%s) + 1)); sleep "$(awk -v s="$SINCE" -v n="$EPOCHREALTIME" 'BEGIN { print s - n + 0.05 }')"
 printf bbbb >old/a/f1; rm old/a/gone; mv old/c old/c2; echo new >old/a/newf; mkdir old/a/nd; echo x >old/a/nd/x
 ln old/a/b/f2 old/a/f2link; chmod 600 old/keep/mode; rm old/sym; ln -s a/b/f2 old/sym; rm old/swap; mkdir old/swap
-echo in >old/swap/in; rm -r old/gonedir; rm -r old/-d/in; echo now-a-file >old/-d/in; python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.t", b"v")' old/a/b/f2
+echo in >old/swap/in; rm -r old/gonedir; rm -r old/-d/in; echo now-a-file >old/-d/in; rm old/x; mkdir -p old/x/etc
+echo mine >old/x/etc/hosts; echo changed >"old/#c"; echo y >old/lost+found/y; python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.t", b"v")' old/a/b/f2
 ${pass}
 [ -z "$(rsync_root "$d/old" "$d/new" --dry-run --itemize-changes)" ] || { echo "not exact:"; rsync_root "$d/old" "$d/new" --dry-run --itemize-changes; }
 [ "$(stat -c %i new/a/b/f2)" = "$(stat -c %i new/a/f2link)" ] || echo "hard link lost"
 [ ! -e new/.docker-host-migrating ] || echo "marker left"
-diff -rq --no-dereference old new | sed 's|'"$d"'/||g' || true; cd /; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+[ -e host/etc/shadow ] || echo "a file outside the roots removed"
+[ ! -e new/lost+found/y ] && [ -e new/lost+found/keep ] || echo "lost+found touched"
+diff -rq --no-dereference -x lost+found old new | sed 's|'"$d"'/||g' || true; cd /; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
 
     it("pass 2 copies only what changed since pass 1 began, every kind of change, and the copy is exact", () => {
         const res = changedTree('copy_changed "$d/old" "$d/new" "$SINCE" "copy, pass 2"');
@@ -311,6 +319,33 @@ diff -rq --no-dereference old new | sed 's|'"$d"'/||g' || true; cd /; rm -rf "$d
         // not change in old: pass 2 did not walk into it.
         assert.equal(res.stdout.trim(), "not exact:\n>f..t...... keep/big");
         assert.match(res.stderr, /since pass 1 began: \d+ entries changed .*, 3 removed/);
+    });
+
+    it("pass 1 leaves out only the mounts Docker makes for running containers", () => {
+        // mountinfo lines: the root itself, a container's overlay view, its /dev/shm and a secret, a disk the
+        // operator mounted at volumes (data: copied), a name mountinfo escapes, a mount elsewhere.
+        const mountinfo = [
+            "29 1 254:1 / /var/lib/docker rw,relatime shared:1 - xfs /dev/vdb rw",
+            "30 29 0:40 / /var/lib/docker/overlay2/0a1b/merged rw,relatime - overlay overlay rw,lowerdir=/x",
+            "31 29 0:41 / /var/lib/docker/containers/c0ffee/mounts/shm rw,nosuid shared:2 master:1 - tmpfs shm rw,size=65536k",
+            "32 29 0:42 / /var/lib/docker/containers/c0ffee/mounts/secrets rw - tmpfs tmpfs rw",
+            "33 29 254:2 / /var/lib/docker/volumes rw,relatime shared:3 - ext4 /dev/vdc rw",
+            "34 29 0:43 / /var/lib/docker/overlay2/with\\040space/merged rw - overlay overlay rw",
+            "35 1 0:44 / /var/lib/docker-other/overlay2/x/merged rw - overlay overlay rw",
+        ].join("\n");
+        const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker_mounts_below /var/lib/docker /dev/stdin`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8", input: `${mountinfo}\n` });
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, "overlay2/0a1b/merged\ncontainers/c0ffee/mounts/shm\ncontainers/c0ffee/mounts/secrets\n");
+    });
+
+    it("pass 2 copies a changed file whose name begins with # (rsync reads such a line of its list as a comment)", () => {
+        // Written in place: the root's own time stays, so the root is not listed with it.
+        const res = spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old"
+echo before >"$d/old/#c"; rsync_root "$d/old" "$d/new"
+SINCE=$(($(date +%s) + 1)); sleep "$(awk -v s="$SINCE" -v n="$EPOCHREALTIME" 'BEGIN { print s - n + 0.05 }')"
+echo after >>"$d/old/#c"; copy_changed "$d/old" "$d/new" "$SINCE" "copy, pass 2"; cat "$d/new/#c"; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, "before\nafter\n");
     });
 
     it("the stopped pass's check copies what the pass before missed, then finds nothing", () => {

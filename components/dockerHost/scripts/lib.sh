@@ -498,24 +498,48 @@ start_copy() {
   printf '%s\n' "$3" >"$2/$DH_MIGRATING_MARKER"
 }
 
+# docker_mounts_below ROOT [MOUNTINFO] — the mount points below ROOT that Docker makes for running
+# containers: their overlay views (overlay2/*/merged) and the mounts under containers/*/mounts (/dev/shm,
+# secrets), relative to ROOT, one per line, from MOUNTINFO (default /proc/self/mountinfo). Only names of
+# [A-Za-z0-9._/-] (mountinfo escapes others): they become rsync patterns.
+docker_mounts_below() {
+  awk -v root="$1/" '
+    index($5, root) == 1 {
+      for (i = 7; $i != "-"; i++) continue
+      rel = substr($5, length(root) + 1)
+      if (rel ~ /^[A-Za-z0-9._\/-]+$/ && ($(i + 1) == "overlay" || rel ~ /^containers\/[^\/]+\/mounts\//)) print rel
+    }' "${2:-/proc/self/mountinfo}"
+}
+
+# The mount points below the old root that pass 1 did not copy into (copy_live sets it).
+PASS1_SKIPPED_MOUNTS=()
+
 # copy_live OLD NEW MODE — the first pass, while Docker and the containers run: most of OLD reaches NEW before
 # anything stops. Files that vanish or change meanwhile are expected: rsync's exit code 24 (files vanished)
 # and 23 (partial transfer: also what a file that shrank while it was read gives) are tolerated, because
 # the stopped pass that follows copies whatever this one missed and tolerates nothing. Any other failure
 # (no space, an I/O error) returns 1. rsync's complaints about vanished files are counted, not relayed.
-# The pass stays on OLD's filesystem (-x): what is mounted below it while Docker runs is the running
-# containers' overlay views (overlay2/*/merged: their images' files again) and their /dev/shm, none of it
-# data; the stopped pass copies whatever other filesystem is still mounted there once Docker is down.
+# What Docker mounts below OLD for the running containers (docker_mounts_below) is left out: their overlay
+# views (overlay2/*/merged: their images' files once more) and tmpfs mounts are not data, and the stopped
+# pass would have to delete them again; the mount points themselves are copied (PASS1_SKIPPED_MOUNTS, for
+# copy_changed). Any other filesystem mounted below OLD is copied as data.
 # Sets LIVE_PASS_SINCE: when the pass began (epoch seconds, less one), for mark_stale_copies and copy_changed.
 copy_live() {
-  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started
+  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started skip
   start_copy "$old" "$new" "$mode"
   started=$(date +%s)
+  mapfile -t PASS1_SKIPPED_MOUNTS < <(docker_mounts_below "$old")
+  skip=$(mktemp)
+  if ((${#PASS1_SKIPPED_MOUNTS[@]} > 0)); then
+    printf '/%s/*\n' "${PASS1_SKIPPED_MOUNTS[@]}" >"$skip"
+    log "pass 1 leaves out what is mounted on ${#PASS1_SKIPPED_MOUNTS[@]} mount point(s) Docker made for the running containers"
+  fi
   size=$(du -sx --block-size=1 "$old" | cut -f1)
   there=$(du -sx --block-size=1 "$new" | cut -f1)
   log "copying $old to $new ($mode, $(human_bytes "$size")) while Docker runs; then Docker stops while what changed meanwhile is copied"
   errors=$(mktemp)
-  copy_bulk "copy, pass 1 of 2 (Docker running)" "$old" "$new" "$((size > there ? size - there : 0))" "$errors" --one-file-system || rc=$?
+  copy_bulk "copy, pass 1 of 2 (Docker running)" "$old" "$new" "$((size > there ? size - there : 0))" "$errors" "--exclude-from=$skip" || rc=$?
+  rm -f "$skip"
   vanished=$(grep -c '^file has vanished: ' "$errors" || true)
   grep -v -e '^file has vanished: ' -e '^rsync warning: some files vanished before they could be transferred' "$errors" >&2 || true
   rm -f "$errors"
@@ -528,7 +552,7 @@ copy_live() {
       ;;
   esac
   LIVE_PASS_SINCE=$((started - 1))
-  mark_stale_copies "$new" "$LIVE_PASS_SINCE"
+  mark_stale_copies "$new" "$LIVE_PASS_SINCE" "$(($(date +%s) + 1))"
   # What pass 1 wrote goes to the disk now, while Docker runs: left in the page cache, it is written back
   # while everything is stopped, and slows pass 2, the check and dockerd's start (its database syncs wait
   # for it): in the migration benchmark, a 3.6 GiB move kept the containers down 7.9 s, with this 3.6 s.
@@ -536,61 +560,96 @@ copy_live() {
   sync -f "$new"
 }
 
-# mark_stale_copies NEW SINCE — before the stopped pass: every regular file of NEW whose time (the
-# original's, as pass 1 read it) is from SINCE (epoch seconds) on gets time 0, so pass 2 copies it again.
+# mark_stale_copies NEW SINCE UNTIL — before the stopped pass: every regular file of NEW whose time (the
+# original's, as pass 1 read it) is from SINCE on and before UNTIL (epoch seconds: pass 1's start and end)
+# gets time 0, so pass 2 copies it again. (A time in the future is an image's, not a write during pass 1.)
 # Why: rsync finds changed files by size and whole seconds of modification time, and a file written again
 # in the same second as pass 1 copied it, to the same size, would look copied; every such file was last
 # written after the pass began, so its copy has a time from SINCE on. Touches NEW only; costs a walk of
 # NEW while Docker still runs, and a second copy of what changed during pass 1 (pass 2 copies most of it
 # anyway).
 mark_stale_copies() {
-  find "$1" -xdev -type f -newermt "@$2" ! -path "$1/$DH_MIGRATING_MARKER" -exec touch -c -h -d @0 -- {} +
+  find "$1" -xdev -type f -newermt "@$2" ! -newermt "@$3" ! -path "$1/$DH_MIGRATING_MARKER" -exec touch -c -h -d @0 -- {} +
 }
 
-# copy_changed OLD NEW SINCE — Docker stopped, after pass 1: copy into NEW only what changed in OLD from
-# SINCE (epoch seconds) on, found by one walk of OLD for the inodes' change time (ctime: every write, chmod,
-# chown, xattr, link and rename sets it, and only the kernel sets it; a created, removed or renamed entry
-# sets its directory's too). Of a changed directory, the entries NEW holds and OLD no longer does are
-# deleted; a directory NEW lacks (created, or renamed) is copied whole. Why: a pass over both whole trees
-# (the migration benchmark's 26k entries: ≈ 0.6 s of lstat, ACL and xattr calls) is most of the
-# containers' downtime when little changed, and the check that follows is one already. Best effort:
-# copy_root's check compares the whole trees and copies what this missed.
-# Returns rsync's exit code.
+# copy_changed OLD NEW SINCE LABEL — Docker stopped, after pass 1: copy into NEW only what changed in OLD
+# from SINCE (epoch seconds) on, found by one walk of OLD for the inodes' change time (ctime: every write,
+# chmod, chown, xattr, link and rename sets it, and only the kernel sets it; a created, removed or renamed
+# entry sets its directory's too), into what is still mounted below OLD too (with Docker stopped, data: the
+# check copies it all the same), and the mount points pass 1 left out (PASS1_SKIPPED_MOUNTS). Of a
+# changed directory, the names NEW holds and OLD no longer does are removed; a directory NEW lacks (created,
+# or renamed to a new name) is copied whole. Why: a pass over both whole trees (the migration benchmark's
+# 26k entries: ≈ 0.6 s of lstat, ACL and xattr calls) is most of the containers' downtime when little
+# changed, and the check that follows is one already. Best effort: copy_root's check compares the whole
+# trees and copies what this missed (e.g. a directory renamed onto a name NEW holds: its names are
+# compared, not what is below them). Returns 1 or rsync's exit code on failure.
 copy_changed() {
-  local old=$1 new=$2 since=$3 label=$4 record type size path total=0 rc=0
-  local -a entries=() dirs=() whole=() gone=()
+  local old=$1 new=$2 since=$3 label=$4 record type size path under='' total=0 rc=0 new_real i want lists
+  local -a entries=() dirs=() whole=() gone=() real=()
   while IFS= read -r -d '' record; do
     type=${record%% *} record=${record#* }
     size=${record%% *} path=${record#* }
     path=${path:-.}
+    # find lists a directory's subtree right after it: what is below a directory copied whole goes with it.
+    if [ -n "$under" ] && [[ $path == "$under"/* ]]; then continue; fi
     if [ "$type" != d ]; then
       entries+=("$path")
       [ "$type" != f ] || total=$((total + size))
     elif [ -d "$new/$path" ] && [ ! -L "$new/$path" ]; then
       entries+=("$path")
-      # find's start points, never taken for an option.
-      if [ "$path" = . ]; then dirs+=(.); else dirs+=("./$path"); fi
+      dirs+=("$path")
     else
       whole+=("$path")
+      under=$path
     fi
-  done < <(find "$old" -xdev -newerct "@$since" ! -path "$old/$DH_MIGRATING_MARKER" -printf '%y %s %P\0')
+  done < <(find "$old" \( -path "$old/lost+found" -o -path "$old/$DH_MIGRATING_MARKER" \) -prune -o -newerct "@$since" -printf '%y %s %P\0')
+  # (One also listed above is listed twice: rsync and the name lists take that as once.)
+  for path in "${PASS1_SKIPPED_MOUNTS[@]}"; do
+    if [ -d "$old/$path" ] && [ ! -L "$old/$path" ] && [ -d "$new/$path" ] && [ ! -L "$new/$path" ]; then
+      entries+=("$path")
+      dirs+=("$path")
+    fi
+  done
+  # Whole directories first (a symlink NEW holds where OLD now has a directory becomes that directory).
+  if ((${#whole[@]} > 0)); then
+    if printf './%s\0' "${whole[@]}" | rsync_exact -r --from0 --files-from=- --force --info=progress2 "$old/" "$new/" |
+      report_copy_progress "$label, new directories" 0; then :; else return "${PIPESTATUS[1]}"; fi
+  fi
   if ((${#dirs[@]} > 0)); then
-    # Names in a changed directory of NEW that OLD no longer has.
-    mapfile -d '' gone < <(LC_ALL=C comm -z -13 \
-      <(cd "$old" && find "${dirs[@]}" -mindepth 1 -maxdepth 1 -printf '%p\0' | LC_ALL=C sort -z) \
-      <(cd "$new" && find "${dirs[@]}" -mindepth 1 -maxdepth 1 ! -path ./lost+found ! -path "./$DH_MIGRATING_MARKER" -printf '%p\0' | LC_ALL=C sort -z))
+    # Only directories of NEW itself, none reached through a symlink: their names are compared, and what
+    # OLD lacks is removed. NEW's unchanged part mirrors OLD's, so this holds unless NEW was changed by
+    # someone else; then the check compares everything.
+    new_real=$(realpath -e -- "$new")
+    mapfile -d '' real < <(cd "$new" && printf '%s\0' "${dirs[@]}" | xargs -0 realpath -z -m --)
+    for i in "${!dirs[@]}"; do
+      if [ "${dirs[i]}" = . ]; then want=$new_real; else want=$new_real/${dirs[i]}; fi
+      if [ "${real[i]:-}" != "$want" ]; then
+        log "not comparing the names in $new/${dirs[i]} (reached through a symlink); the check compares the whole trees"
+        dirs=()
+        break
+      fi
+    done
+  fi
+  if ((${#dirs[@]} > 0)); then
+    lists=$(mktemp -d)
+    # Names in a changed directory of NEW that OLD no longer has (both listings must succeed: a missing
+    # listing of OLD would make every name look removed).
+    # shellcheck disable=SC2185 # find's start points come from -files0-from
+    (cd "$old" && printf './%s\0' "${dirs[@]}" | find -files0-from - -mindepth 1 -maxdepth 1 -printf '%p\0' | LC_ALL=C sort -z >"$lists/old") &&
+      (cd "$new" && printf './%s\0' "${dirs[@]}" | find -files0-from - -mindepth 1 -maxdepth 1 ! -path ././lost+found ! -path "././$DH_MIGRATING_MARKER" -printf '%p\0' | LC_ALL=C sort -z >"$lists/new") &&
+      mapfile -d '' gone < <(LC_ALL=C comm -z -13 "$lists/old" "$lists/new") || rc=1
+    rm -rf "$lists"
+    ((rc == 0)) || return 1
   fi
   log "since pass 1 began: $((${#entries[@]} + ${#whole[@]})) entries changed ($(human_bytes "$total") in files), ${#gone[@]} removed"
   # Removed here, not by rsync's --delete-missing-args: Debian 12's rsync 3.2.7 fails on it ("invalid file
-  # mode 00"). Then whole directories, then the changed entries, whose pass sets their parents' times.
+  # mode 00"). Then the changed entries, whose pass sets their parents' times.
   if ((${#gone[@]} > 0)); then
     (cd "$new" && printf '%s\0' "${gone[@]}" | xargs -0 rm -rf --) || return 1
   fi
-  if ((${#whole[@]} > 0)); then
-    printf '%s\0' "${whole[@]}" | rsync_exact -r --from0 --files-from=- "$old/" "$new/" || return
-  fi
   if ((${#entries[@]} > 0)); then
-    if printf '%s\0' "${entries[@]}" |
+    # ./ before each name: rsync reads a name that begins with # or ; as a comment.
+    if printf './%s\0' "${entries[@]}" |
       rsync_exact --from0 --files-from=- --force --info=progress2 "$old/" "$new/" |
       report_copy_progress "$label" "$total"; then :; else rc=${PIPESTATUS[1]}; fi
   fi
