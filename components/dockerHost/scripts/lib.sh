@@ -682,6 +682,8 @@ copy_root() {
     fi
   fi
   rm -f "$new/$DH_MIGRATING_MARKER"
+  # Removing the marker gave NEW's root directory a new time: OLD's again, so the copy stays exact.
+  touch -c -r "$old" -- "$new"
   log "the stopped pass and its check took $((SECONDS - started)) s"
 }
 
