@@ -4,7 +4,7 @@
 # It calls lib.sh's own copy functions, so what it times is what a move runs.
 #
 # Usage: migrate-host.sh generate MIB | poll-start | poll-stop | change PERCENT | size DIR
-#        | single NEW | live NEW | stopped NEW | rsync NEW | cp NEW | clean DIR | docker-stop | docker-start
+#        | single NEW [SINCE] | live NEW | stopped NEW | rsync NEW | cp NEW | clean DIR | docker-stop | docker-start
 # Timings go to stdout as KEY=SECONDS lines; lib.sh's log lines to stderr.
 # Exit codes: 0 done; 1 a step failed.
 set -euo pipefail

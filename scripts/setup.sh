@@ -10,7 +10,8 @@
 # Exit codes: 0 ready; 1 an install failed.
 set -euo pipefail
 
-readonly DEBIAN_PACKAGES=(shellcheck debootstrap systemd-container iproute2 openssh-client xfsprogs e2fsprogs util-linux python3-venv)
+# rsync: the unit tests run lib.sh's copy functions (tests/unit/steps.test.ts).
+readonly DEBIAN_PACKAGES=(shellcheck debootstrap systemd-container iproute2 openssh-client xfsprogs e2fsprogs util-linux python3-venv rsync)
 readonly NODE_CACHE=${DOCKER_HOST_NODE_CACHE:-/var/cache/docker-host-node}
 readonly PYTHON_CACHE=${DOCKER_HOST_PYTHON_CACHE:-/var/cache/docker-host-python}
 

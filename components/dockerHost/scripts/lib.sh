@@ -642,8 +642,8 @@ copy_changed() {
     ((rc == 0)) || return 1
   fi
   log "since pass 1 began: $((${#entries[@]} + ${#whole[@]})) entries changed ($(human_bytes "$total") in files), ${#gone[@]} removed"
-  # Removed here, not by rsync's --delete-missing-args: Debian 12's rsync 3.2.7 fails on it ("invalid file
-  # mode 00"). Then the changed entries, whose pass sets their parents' times.
+  # Removed here, not by rsync's --delete-missing-args: rsync 3.2.7 (Debian 12's before its 3.5.0 update)
+  # fails on it ("invalid file mode 00"). Then the changed entries, whose pass sets their parents' times.
   if ((${#gone[@]} > 0)); then
     (cd "$new" && printf '%s\0' "${gone[@]}" | xargs -0 rm -rf --) || return 1
   fi
