@@ -645,11 +645,13 @@ const NASTY = fc.constantFrom<unknown>(
 const VALUE = fc.oneof(fc.jsonValue(), NASTY, fc.string({ unit: "binary", maxLength: 40 }), fc.dictionary(fc.constantFrom(...DOCUMENTED_DAEMON_KEYS, "x", "graph"), fc.jsonValue()));
 const MUTATION = fc.tuple(fc.constantFrom(...PATHS), fc.oneof(fc.constant<string | undefined>(undefined), fc.constantFrom(...DOCUMENTED_DAEMON_KEYS), fc.string({ maxLength: 8 })), VALUE);
 
-/** A deep copy of value with `value` set at path (created as needed; undefined deletes the key). */
+/** A deep copy of value with `value` set at path (created as needed; undefined deletes the key). A key that
+ *  is no array index (say "length") turns an array into an object with its entries: an array cannot hold it. */
 function setAt(root: unknown, path: readonly (string | number)[], value: unknown): unknown {
     if (path.length === 0) return value;
     const [head, ...rest] = path;
-    const container = (Array.isArray(root) ? [...(root as unknown[])] : root && typeof root === "object" ? { ...(root as object) } : {}) as Record<string | number, unknown>;
+    const index = typeof head === "number" || /^(0|[1-9]\d*)$/.test(String(head));
+    const container = (Array.isArray(root) && index ? [...(root as unknown[])] : root && typeof root === "object" ? { ...(root as object) } : {}) as Record<string | number, unknown>;
     const next = setAt(container[head!], rest, value);
     if (next === undefined) delete container[head!];
     else Object.defineProperty(container, head!, { value: next, enumerable: true, writable: true, configurable: true });
