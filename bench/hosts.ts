@@ -1,9 +1,9 @@
 // Fleets of fresh sandbox hosts for the benchmark, and what can be read about them without opening an SSH
 // session (which would itself be counted).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SandboxHost } from "../tests/host/harness";
+import { acceptedConnections, SandboxHost } from "../tests/host/harness";
 
 const SANDBOX = join(__dirname, "../sandbox/sandbox");
 /** Hosts booted at once: booting is CPU-bound (2 cores here) and the sandbox serialises index allocation. */
@@ -66,23 +66,6 @@ export async function downHosts(hosts: readonly { name: string }[]): Promise<voi
         const res = await sandboxAsync("down", name);
         if (res.status !== 0) process.stderr.write(`bench: warning: sandbox down ${name} failed: ${res.stderr}\n`);
     });
-}
-
-/**
- * TCP connections the host has accepted since it booted (Tcp PassiveOpens of its network namespace), read
- * from this machine with `ip netns exec`: no SSH session, so reading does not change the count. sshd is a
- * bench host's only TCP listener (no Docker TCP socket is configured), so the difference across a run is
- * the number of SSH connections the run opened, the bare host-key handshakes included.
- */
-export function acceptedConnections(host: { name: string }): number {
-    // The sandbox names the namespace dhs-<host name> (sandbox/sandbox: netns_name).
-    const res = spawnSync("ip", ["netns", "exec", `dhs-${host.name}`, "cat", "/proc/net/snmp"], { encoding: "utf8" });
-    if (res.status !== 0) throw new Error(`reading the TCP counters of ${host.name} (netns dhs-${host.name}) failed: ${res.stderr}`);
-    const [header, values] = res.stdout.split("\n").filter((l) => l.startsWith("Tcp:"));
-    const index = header?.split(/\s+/).indexOf("PassiveOpens") ?? -1;
-    const value = Number(values?.split(/\s+/)[index]);
-    if (index < 0 || !Number.isFinite(value)) throw new Error(`no Tcp PassiveOpens counter in ${host.name}'s /proc/net/snmp`);
-    return value;
 }
 
 export const totalAccepted = (hosts: readonly { name: string }[]): number => hosts.reduce((sum, h) => sum + acceptedConnections(h), 0);

@@ -231,6 +231,24 @@ else
   if [ -z "$(ls -A "$state/users")" ]; then cat "$state/original" >/proc/sys/net/ipv4/ip_forward; rm -rf "$state"; fi
 fi`;
 
+/**
+ * TCP connections the host has accepted since it booted (Tcp PassiveOpens of its network namespace), read
+ * from this machine with `ip netns exec`: no SSH session, so reading does not change the count. Where sshd is the
+ * host's only TCP listener (no Docker TCP socket configured), the difference across a run is the number of
+ * SSH connections the run opened, bare host-key handshakes included. Exact and synchronous, unlike a count of
+ * sshd's log lines, which journald may not have written yet when they are read.
+ */
+export function acceptedConnections(host: { name: string }): number {
+    // The sandbox names the namespace dhs-<host name> (sandbox/sandbox: netns_name).
+    const res = spawnSync("ip", ["netns", "exec", `dhs-${host.name}`, "cat", "/proc/net/snmp"], { encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`reading the TCP counters of ${host.name} (netns dhs-${host.name}) failed: ${res.stderr}`);
+    const [header, values] = res.stdout.split("\n").filter((l) => l.startsWith("Tcp:"));
+    const index = header?.split(/\s+/).indexOf("PassiveOpens") ?? -1;
+    const value = Number(values?.split(/\s+/)[index]);
+    if (index < 0 || !Number.isFinite(value)) throw new Error(`no Tcp PassiveOpens counter in ${host.name}'s /proc/net/snmp`);
+    return value;
+}
+
 /** Lets sandbox hosts reach each other until the returned function is called. */
 export function allowHostToHostTraffic(): () => void {
     const run = (action: "on" | "off") => {
