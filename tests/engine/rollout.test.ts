@@ -20,7 +20,8 @@ interface Transaction {
 }
 
 function transactions(host: SandboxHost): Transaction[] {
-    const lines = sh(host, "journalctl -o short-unix --no-pager -u 'docker-host-txn-*'").split("\n");
+    // --sync first: journald writes what systemd logged asynchronously.
+    const lines = sh(host, "journalctl --sync && journalctl -o short-unix --no-pager -u 'docker-host-txn-*'").split("\n");
     const byUnit = new Map<string, { step: string; start: number; end?: number }>();
     for (const line of lines) {
         const started = /^(\d+\.\d+) \S+ systemd\[1\]: Starting (docker-host-txn-([a-z-]+?)-[A-Za-z0-9]+)\.service/.exec(line);

@@ -40,7 +40,8 @@ describe("scheduled pruning", { skip: hostTestsSkipReason() }, () => {
         assert.ok(!images.includes("old/unused:1"), `old/unused:1 survived: ${images.join(", ")}`);
         assert.ok(images.includes("keep/me:1") && images.includes("in/use:1"), `kept images missing: ${images.join(", ")}`);
         assert.equal(sh(host, "docker volume ls -q --filter name=scratch").trim(), "scratch"); // volumes untouched
-        const journal = sh(host, "journalctl -u docker-host-prune.service --no-pager -o cat");
+        // --sync: journald may not have written the service's last lines yet when the oneshot returns.
+        const journal = sh(host, "journalctl --sync && journalctl -u docker-host-prune.service --no-pager -o cat");
         assert.match(journal, /^images: Total reclaimed space: /m);
     });
 
