@@ -69,6 +69,12 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         sh(host, "docker volume create many >/dev/null && cd /data/docker/volumes/many/_data && head -c 400000000 /dev/urandom | split -b 4096 -a 5 - f");
         // A sparse file: 64 MiB long, one 4 KiB block of data (the bulk copy writes it out, then copies it again).
         sh(host, "cd /data/docker/volumes/many/_data && truncate -s 64M sparse.img && head -c 4096 /dev/urandom | dd of=sparse.img bs=4096 seek=1000 conv=notrunc status=none");
+        // A volume Docker mounts from elsewhere (a bind of /srv/shared) for a running container: not data of
+        // the root. Pass 1 leaves it out; were it copied, the check would have to delete it again.
+        sh(host, `mkdir -p /srv/shared && head -c 33554432 /dev/urandom >/srv/shared/blob
+                  docker volume create --opt type=none --opt o=bind --opt device=/srv/shared shared >/dev/null
+                  docker run -d --name sharer -v shared:/s sandbox/busybox:latest sleep 2147483647 >/dev/null`);
+        const shared = sh(host, "sha256sum /srv/shared/blob | cut -d' ' -f1").trim();
         const config = configFor(host, { dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker-live" } });
         const step = hostSteps(config).find((s) => s.name === "apply")!;
         const dockerd = dockerdIdentity(host);
@@ -93,6 +99,10 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         assert.doesNotMatch(res.stderr, /the check copied/);
         // keeper's overlay view (its image's files) was left out of pass 1, not copied and deleted again.
         assert.match(res.stderr, /pass 1 leaves out what is mounted on [1-9]\d* mount point\(s\) Docker made/);
+        // sharer runs again with its volume mounted from /srv/shared; below that mount, the new root's
+        // _data holds nothing (a bind of /data without its submounts shows it).
+        assert.equal(sh(host, "docker exec sharer sha256sum /s/blob | cut -d' ' -f1").trim(), shared);
+        assert.equal(sh(host, "d=$(mktemp -d) && mount --bind /data \"$d\" && ls -A \"$d/docker-live/volumes/shared/_data\"; umount \"$d\" && rmdir \"$d\"").trim(), "");
         assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/data/docker-live");
         assert.equal(sh(host, "sha256sum /data/docker-live/volumes/many/_data/late.bin | cut -d' ' -f1").trim(), late);
         // The volume written to during pass 1, file by file (not all of volumes/: dockerd rewrites its

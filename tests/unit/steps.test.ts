@@ -338,6 +338,32 @@ diff -rq --no-dereference -x lost+found old new | sed 's|'"$d"'/||g' || true; cd
         assert.equal(res.stdout, "overlay2/0a1b/merged\ncontainers/c0ffee/mounts/shm\ncontainers/c0ffee/mounts/secrets\n");
     });
 
+    it("pass 1 leaves out a volume Docker mounted from elsewhere (its opts.json), not a disk mounted at a volume by hand", () => {
+        // nfs and bound: local-driver volumes with options (Docker wrote opts.json); byhand: an operator's disk
+        // mounted at a volume's _data, no opts.json (data: copied); below: a mount inside a Docker volume mount.
+        const res = spawnSync(
+            "bash",
+            [
+                "-c",
+                `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d)
+for v in nfs bound byhand; do mkdir -p "$d/volumes/$v/_data"; done
+echo '{"MountType":"nfs","MountOpts":"addr=10.0.0.1","MountDevice":":/export"}' >"$d/volumes/nfs/opts.json"
+echo '{"MountType":"none","MountOpts":"bind","MountDevice":"/srv/x"}' >"$d/volumes/bound/opts.json"
+printf '%s\\n' "40 29 0:50 / $d/volumes/nfs/_data rw - nfs4 10.0.0.1:/export rw" \\
+  "41 29 254:1 /srv/x $d/volumes/bound/_data rw - ext4 /dev/vda rw" \\
+  "42 29 254:3 / $d/volumes/byhand/_data rw - ext4 /dev/vdd rw" \\
+  "43 40 0:51 / $d/volumes/nfs/_data/below rw - nfs4 10.0.0.1:/other rw" |
+  docker_mounts_below "$d" /dev/stdin
+rm -rf "$d"`,
+                "x",
+                join(SCRIPTS, "lib.sh"),
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, "volumes/nfs/_data\nvolumes/bound/_data\n");
+    });
+
     it("pass 2 copies a changed file whose name begins with # (rsync reads such a line of its list as a comment)", () => {
         // Written in place: the root's own time stays, so the root is not listed with it.
         const res = spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old"

@@ -499,15 +499,24 @@ start_copy() {
 }
 
 # docker_mounts_below ROOT [MOUNTINFO] — the mount points below ROOT that Docker makes for running
-# containers: their overlay views (overlay2/*/merged) and the mounts under containers/*/mounts (/dev/shm,
-# secrets), relative to ROOT, one per line, from MOUNTINFO (default /proc/self/mountinfo). Only names of
+# containers: their overlay views (overlay2/*/merged), the mounts under containers/*/mounts (/dev/shm,
+# secrets) and the volumes of the local driver with mount options (volumes/NAME/_data of a volume whose
+# volumes/NAME/opts.json exists: NFS, bind, tmpfs — not data of this root: Docker mounts it again on the new
+# one), relative to ROOT, one per line, from MOUNTINFO (default /proc/self/mountinfo). Only names of
 # [A-Za-z0-9._/-] (mountinfo escapes others): they become rsync patterns.
 docker_mounts_below() {
   awk -v root="$1/" '
+    function readable(file,   line, status) {
+      status = (getline line <file)
+      if (status >= 0) close(file)
+      return status >= 0
+    }
     index($5, root) == 1 {
       for (i = 7; $i != "-"; i++) continue
       rel = substr($5, length(root) + 1)
-      if (rel ~ /^[A-Za-z0-9._\/-]+$/ && ($(i + 1) == "overlay" || rel ~ /^containers\/[^\/]+\/mounts\//)) print rel
+      if (rel !~ /^[A-Za-z0-9._\/-]+$/) next
+      if ($(i + 1) == "overlay" || rel ~ /^containers\/[^\/]+\/mounts\//) print rel
+      else if (rel ~ /^volumes\/[^\/]+\/_data$/ && readable(root substr(rel, 1, length(rel) - 5) "opts.json")) print rel
     }' "${2:-/proc/self/mountinfo}"
 }
 
@@ -520,7 +529,8 @@ PASS1_SKIPPED_MOUNTS=()
 # the stopped pass that follows copies whatever this one missed and tolerates nothing. Any other failure
 # (no space, an I/O error) returns 1. rsync's complaints about vanished files are counted, not relayed.
 # What Docker mounts below OLD for the running containers (docker_mounts_below) is left out: their overlay
-# views (overlay2/*/merged: their images' files once more) and tmpfs mounts are not data, and the stopped
+# views (overlay2/*/merged: their images' files once more), tmpfs mounts and volumes mounted from elsewhere
+# (an NFS share, a bind: possibly more than the new disk holds) are not data of the root, and the stopped
 # pass would have to delete them again; the mount points themselves are copied (PASS1_SKIPPED_MOUNTS, for
 # copy_changed). Any other filesystem mounted below OLD is copied as data.
 # Sets LIVE_PASS_SINCE: when the pass began (epoch seconds, less one), for mark_stale_copies and copy_changed.
