@@ -3,7 +3,7 @@
 // with what docker-host last applied there, and say per key what changed outside Pulumi. The apply step
 // records what it applied (lib.sh's DH_APPLIED_*), so "last applied" needs no access to Pulumi state.
 import { createHash } from "node:crypto";
-import { Client } from "ssh2";
+import type { Client } from "ssh2";
 import { Resolved, SshConnection } from "./args";
 import { HOST_PATHS } from "./hostConstants";
 import { DEFAULT_SSH_LIMITS, endpointOf, HostKeyMismatchError, SshLimits, withSsh } from "./ssh";

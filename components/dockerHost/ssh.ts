@@ -2,9 +2,13 @@
 // verifying pinned host keys before anything else happens, all bounded in time. Used by the preview's probe
 // (drift and the plan's facts) and the host-key scanner (`npm run host-keys`); the steps' own connections
 // are the command plugin's, which enforces the same pins.
-import { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
+import type { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
 import { Resolved, SshConnection } from "./args";
 import { fingerprintOf, HostKey, parseHostKey, PINNABLE_HOST_KEY_TYPES } from "./hostKey";
+
+/** ssh2, loaded when the first session opens: most runs (every `up` without drift detection) open none, and
+ *  loading it costs every run of the program. */
+const ssh2 = (): typeof import("ssh2") => require("ssh2") as typeof import("ssh2");
 
 /** Bounds on one SSH exchange, so an unreachable host cannot hang a preview. */
 export interface SshLimits {
@@ -134,7 +138,7 @@ function connectHop(
     options: { limits: SshLimits; fail: (e: Error) => void; sock?: NodeJS.ReadableStream; login: boolean },
 ): Promise<{ client: Client; offered: Buffer }> {
     return new Promise((resolve, reject) => {
-        const client = new Client();
+        const client = new (ssh2().Client)();
         clients.push(client);
         let mismatch: Error | undefined;
         let offered: Buffer = Buffer.alloc(0);

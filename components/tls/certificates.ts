@@ -1,7 +1,7 @@
 // A private CA and the certificates a TLS-protected Docker socket needs (server + clients), made with
 // node-forge (keys come from Node's own crypto). Pure apart from randomness: PEM in, PEM out.
 import { randomBytes } from "node:crypto";
-import forge from "node-forge";
+import type forge from "node-forge";
 
 /** A certificate and its private key, PEM-encoded. */
 export interface KeyPair {
@@ -14,11 +14,12 @@ export interface CertificateOptions {
     readonly validDays?: number;
 }
 
-const pki = forge.pki;
+/** node-forge, loaded on first use: only a stack that makes certificates pays for loading it. */
+const nodeForge = (): typeof forge => require("node-forge") as typeof forge;
 
 function newCertificate(commonName: string, days: number): { cert: forge.pki.Certificate; keys: forge.pki.rsa.KeyPair } {
-    const keys = pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-    const cert = pki.createCertificate();
+    const keys = nodeForge().pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+    const cert = nodeForge().pki.createCertificate();
     cert.publicKey = keys.publicKey;
     cert.serialNumber = `01${randomBytes(15).toString("hex")}`; // positive, 16 random bytes
     cert.validity.notBefore = new Date(Date.now() - 60_000);
@@ -28,8 +29,8 @@ function newCertificate(commonName: string, days: number): { cert: forge.pki.Cer
 }
 
 const toPair = (cert: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): KeyPair => ({
-    certPem: pki.certificateToPem(cert),
-    keyPem: pki.privateKeyToPem(keys.privateKey),
+    certPem: nodeForge().pki.certificateToPem(cert),
+    keyPem: nodeForge().pki.privateKeyToPem(keys.privateKey),
 });
 
 /** A self-signed CA. */
@@ -41,17 +42,17 @@ export function generateCa(commonName: string, options: CertificateOptions = {})
         { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
         { name: "subjectKeyIdentifier" },
     ]);
-    cert.sign(keys.privateKey, forge.md.sha256.create());
+    cert.sign(keys.privateKey, nodeForge().md.sha256.create());
     return toPair(cert, keys);
 }
 
 function issue(ca: KeyPair, commonName: string, extensions: object[], options: CertificateOptions): KeyPair {
-    const caCert = pki.certificateFromPem(ca.certPem);
-    const caKey = pki.privateKeyFromPem(ca.keyPem);
+    const caCert = nodeForge().pki.certificateFromPem(ca.certPem);
+    const caKey = nodeForge().pki.privateKeyFromPem(ca.keyPem);
     const { cert, keys } = newCertificate(commonName, options.validDays ?? 825);
     cert.setIssuer(caCert.subject.attributes);
     cert.setExtensions([{ name: "basicConstraints", cA: false }, ...extensions]);
-    cert.sign(caKey, forge.md.sha256.create());
+    cert.sign(caKey, nodeForge().md.sha256.create());
     return toPair(cert, keys);
 }
 
