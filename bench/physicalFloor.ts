@@ -24,11 +24,14 @@ const PROBE = ["set -eu", "cat /etc/docker/daemon.json >/dev/null", "docker info
 const SCRIPTS = { cold: COLD, reload: RELOAD, probe: PROBE } as const;
 export type FloorKind = keyof typeof SCRIPTS;
 
+/** A host that stops answering fails the run within about a minute instead of hanging it. */
+const SSH_BOUNDS = ["-o", "ConnectTimeout=15", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=6"];
+
 function sshRun(host: SandboxHost, script: string, input: string): Promise<void> {
     return new Promise((resolve, reject) => {
         const child = spawn(
             "ssh",
-            ["-i", host.privateKeyPath, "-p", String(host.port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", `root@${host.host}`, script],
+            ["-i", host.privateKeyPath, "-p", String(host.port), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", ...SSH_BOUNDS, `root@${host.host}`, script],
             { stdio: ["pipe", "ignore", "pipe"] },
         );
         let stderr = "";
