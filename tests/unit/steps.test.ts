@@ -189,6 +189,27 @@ describe("host scripts", () => {
         assert.equal(res.status, 0, res.stdout);
     });
 
+    it("never pipe into a grep that leaves at its first match (here and in every shell file of the repository)", () => {
+        // `producer | grep -q`: grep exits at the match, the producer dies of SIGPIPE if it still writes, and
+        // pipefail (every script sets it) makes the match a failure. It skipped apply.sh's dockerd --validate
+        // and let the sandbox hand one address to two hosts.
+        const repo = join(__dirname, "../..");
+        const files = [SCRIPTS, ...["sandbox", "scripts", "bench", ".ci"].map((dir) => join(repo, dir))].flatMap((dir) =>
+            readdirSync(dir, { withFileTypes: true })
+                .filter((e) => e.isFile())
+                .map((e) => join(dir, e.name))
+                .filter((f) => f.endsWith(".sh") || readFileSync(f, "utf8").startsWith("#!/usr/bin/env bash")),
+        );
+        assert.ok(files.length >= 25, `only ${files.length} shell files found`);
+        const offenders = files.flatMap((file) =>
+            readFileSync(file, "utf8")
+                .split("\n")
+                .filter((line) => !/^\s*#/.test(line) && /\|\s*grep\s+(-[A-Za-z]*q|--quiet|--silent)/.test(line))
+                .map((line) => `${file}: ${line.trim()}`),
+        );
+        assert.deepEqual(offenders, []);
+    });
+
     it("parse the canonical daemon.json the way the renderer writes it", () => {
         const daemonJson = planConfig(CONFIG)[2]!.stdin!;
         const lib = join(SCRIPTS, "lib.sh");
@@ -218,6 +239,32 @@ describe("host scripts", () => {
         assert.equal(decide("no", "edited", "reloadable"), "reload");
         assert.equal(decide("no", "in-force", "restart"), "restart");
         assert.equal(decide("no", "edited", "restart"), "restart");
+    });
+
+    it("apply.sh asks dockerd --validate whenever its help names it, however long the help", () => {
+        // dockerd stubbed: --validate on the help's first line, 20,000 more after it, and a refusal. Read
+        // through `| grep -q` under pipefail, grep left at the match, the stub died of SIGPIPE and the
+        // check was skipped; the refusal must stop the step.
+        const res = spawnSync(
+            "bash",
+            [
+                "-c",
+                `set -euo pipefail; source "$1/lib.sh"; source <(sed -e '$d' -e '/^source .*lib\\.sh"$/d' "$1/apply.sh")
+dockerd() {
+  case $1 in
+    --help) echo "      --validate    Validate daemon configuration and exit"; for ((i = 0; i < 20000; i++)); do echo "      --option-$i   an option"; done ;;
+    --validate) echo "unknown key: bogus"; return 1 ;;
+  esac
+}
+DOCKER_VERSION=24.0.7; validate_with_dockerd /dev/null; echo "not validated"`,
+                "x",
+                SCRIPTS,
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(res.status, 1, res.stdout);
+        assert.match(res.stderr, /dockerd rejects the new daemon.json: unknown key: bogus/);
+        assert.equal(res.stdout, "");
     });
 
     it("reads docker info's fields each in its place, an empty one and spaces included", () => {

@@ -48,8 +48,11 @@ validate_with_dockerd() {
   # the binary to read its help costs the host ≈ 80 ms of CPU. A newer binary installed under an older
   # running dockerd is then not asked; its start on the new file is verified and rolled back as any.
   [[ ${DOCKER_VERSION%%.*} =~ ^[0-9]+$ ]] && ((10#${DOCKER_VERSION%%.*} >= 23)) || return 0
-  if dockerd --help 2>&1 | grep -q -- '--validate'; then
-    local out
+  # The help is read whole first: `dockerd --help | grep -q` could fail under pipefail (grep leaving at the
+  # match, dockerd killed by SIGPIPE while it still writes) and skip the check.
+  local help out
+  help=$(dockerd --help 2>&1) || true
+  if [[ $help == *--validate* ]]; then
     out=$(dockerd --validate --config-file "$1" 2>&1) || die "dockerd rejects the new daemon.json: $out"
   fi
 }
@@ -256,7 +259,8 @@ verify() {
   if [ "$action" = reload ]; then
     new_pid=$(dockerd_pid)
     [ "$new_pid" = "$old_pid" ] || log "warning: dockerd's PID changed during a reload ($old_pid -> $new_pid)"
-    if journal_tail "$START_TS" | grep -qiE 'error (reconfiguring|reloading)|unable to configure'; then
+    # Read whole, then matched: in a pipe, grep leaving at the match could fail it under pipefail.
+    if grep -qiE 'error (reconfiguring|reloading)|unable to configure' <<<"$(journal_tail "$START_TS")"; then
       rollback "dockerd refused to reload the new configuration"
     fi
   fi
