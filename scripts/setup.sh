@@ -20,7 +20,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 missing_debian_packages() {
   local pkg
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || printf '%s\n' "$pkg"
+    [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" == "install ok installed" ]] || printf '%s\n' "$pkg"
   done
 }
 
