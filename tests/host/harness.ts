@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DockerHostConfig, HostSettings, Resolved, SshConnection } from "../../components/dockerHost/args";
 import { parseApplyResult, ApplyResult } from "../../components/dockerHost/facts";
@@ -153,6 +154,44 @@ export function uploadScripts(host: SandboxHost, user: string): void {
         { input: tar.stdout },
     );
     assert.equal(res.status, 0, `uploading the scripts to ${host.name} failed: ${String(res.stderr)}`);
+}
+
+const VOLUME_PLUGIN_DIR = join(__dirname, "volume-plugin");
+/** The test volume plugin's name on a host (installVolumePlugin). */
+export const VOLUME_PLUGIN = "docker-host-test/tmpfs:1";
+let volumePluginBinary: string | undefined;
+
+/**
+ * Creates and enables the test volume plugin (tests/host/volume-plugin: each volume a tmpfs it mounts in its
+ * propagated mount, as NFS or sshfs plugins mount remote storage) on the host, as VOLUME_PLUGIN; built here
+ * with Go once per process. Returns the plugin's ID (its folder under <data-root>/plugins).
+ */
+export function installVolumePlugin(host: SandboxHost): string {
+    if (!volumePluginBinary) {
+        const dir = mkdtempSync(join(tmpdir(), "docker-host-volume-plugin-"));
+        process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+        const out = join(dir, "plugin");
+        const build = spawnSync("go", ["build", "-o", out, "."], { cwd: VOLUME_PLUGIN_DIR, env: { ...process.env, CGO_ENABLED: "0" }, encoding: "utf8" });
+        assert.equal(build.status, 0, `building the test volume plugin failed:\n${build.stderr}`);
+        volumePluginBinary = out;
+    }
+    const staging = mkdtempSync(join(tmpdir(), "docker-host-volume-plugin-"));
+    try {
+        for (const dir of ["rootfs/mnt/volumes", "rootfs/run/docker/plugins"]) mkdirSync(join(staging, dir), { recursive: true });
+        copyFileSync(join(VOLUME_PLUGIN_DIR, "config.json"), join(staging, "config.json"));
+        copyFileSync(volumePluginBinary, join(staging, "rootfs/plugin"));
+        const tar = spawnSync("tar", ["-C", staging, "-c", "."], { maxBuffer: 64 * 2 ** 20 });
+        assert.equal(tar.status, 0, String(tar.error ?? tar.stderr));
+        const res = spawnSync(
+            "ssh",
+            [...sshOptions(host), `root@${host.host}`, `set -e; d=$(mktemp -d); tar -x -C "$d"; docker plugin create ${VOLUME_PLUGIN} "$d" >/dev/null; rm -rf "$d"; docker plugin enable ${VOLUME_PLUGIN} >/dev/null; docker plugin inspect -f '{{.Id}}' ${VOLUME_PLUGIN}`],
+            { input: tar.stdout, encoding: "utf8" },
+        );
+        assert.equal(res.status, 0, `installing the test volume plugin on ${host.name} failed: ${res.stderr}`);
+        return res.stdout.trim();
+    } finally {
+        rmSync(staging, { recursive: true, force: true });
+    }
 }
 
 /** Runs every step of the plan in order, like `pulumi up` on a fresh stack; stops at the first failure. */

@@ -411,6 +411,24 @@ rm -rf "$d"`,
         assert.equal(res.stdout, "volumes/nfs/_data\nvolumes/bound/_data\n");
     });
 
+    it("pass 1 leaves out what a managed plugin mounted in its propagated mount, not the propagated mount's own files", () => {
+        // As an Engine 20.10 sandbox host lists a volume plugin's tmpfs volume: the propagated mount bound onto
+        // itself (same filesystem: the plugin's own files, copied), the volume below it twice (mount
+        // propagation stacks a second mount on the same path); Engines before 18 also bind the propagated
+        // mount into the plugin's rootfs. A plugin's rootfs itself is a directory, not a mount.
+        const id = "8a68ef37c9a9a240cb366879932782eaf21f201d74fe2315b23fe9059493853a";
+        const mountinfo = [
+            `231 107 7:0 /var/lib/docker/plugins/${id}/propagated-mount /var/lib/docker/plugins/${id}/propagated-mount rw,relatime shared:3 - ext4 /dev/loop0 rw`,
+            `272 107 0:67 / /var/lib/docker/plugins/${id}/propagated-mount/remote1 rw,relatime shared:86 - tmpfs tmpfs rw,size=65536k`,
+            `273 231 0:67 / /var/lib/docker/plugins/${id}/propagated-mount/remote1 rw,relatime shared:86 - tmpfs tmpfs rw,size=65536k`,
+            `274 107 0:68 / /var/lib/docker/plugins/${id}/rootfs/mnt/volumes rw,relatime shared:3 - ext4 /dev/loop0 rw`,
+            `275 107 0:69 / /var/lib/docker/plugins-elsewhere/${id}/propagated-mount/x rw - tmpfs tmpfs rw`,
+        ].join("\n");
+        const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker_mounts_below /var/lib/docker /dev/stdin`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8", input: `${mountinfo}\n` });
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, `plugins/${id}/propagated-mount/remote1\nplugins/${id}/rootfs/mnt/volumes\n`);
+    });
+
     it("pass 2 copies a changed file whose name begins with # (rsync reads such a line of its list as a comment)", () => {
         // Written in place: the root's own time stays, so the root is not listed with it.
         const res = spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir "$d/old"
@@ -439,7 +457,7 @@ echo after >>"$d/old/#c"; copy_changed "$d/old" "$d/new" "$SINCE" "copy, pass 2"
         // log "together"; "dep" joins base's network and fails while base does not run yet. The journal
         // lists the newest first, as docker ps does.
         const res = spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d)
-journal_get() { echo "dep c3 c2 c1 base"; }
+journal_get() { if [ "$1" = stopped ]; then echo "dep c3 c2 c1 base"; fi; }
 docker() {
   local id=$2 ok=1 k
   [ "$id" != dep ] || [ -e "$d/running-base" ] || ok=0
@@ -456,6 +474,52 @@ ls "$d" | grep ^running- | sort | tr '\\n' ' '; echo; sort "$d/log" | uniq -c | 
         assert.equal(running, "running-base running-c1 running-c2 running-c3 running-dep ");
         assert.equal(log, " 1 begin base, 1 begin c1, 1 begin c2, 1 begin c3, 2 begin dep, 1 together base, 1 together c1, 1 together c2, 1 together c3, 2 together dep,");
         assert.doesNotMatch(res.stderr, /warning/);
+    });
+
+    it("disables the enabled plugins for the stopped pass, and enables them again before the containers start", () => {
+        // docker, systemctl and the journal stubbed; each call is logged. A root without a plugin installed
+        // asks nothing of them; plugin p2 does not come back and is reported.
+        const run = (withPlugin: boolean) =>
+            spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir -p "$d/root/plugins/tmp"
+${withPlugin ? 'mkdir -p "$d/root/plugins/p1/rootfs"' : ""}
+declare -A journal=()
+journal_set() { journal[$1]=$2; echo "journal $1=$2" >>"$d/log"; }
+journal_get() { echo "\${journal[$1]:-}"; }
+systemctl() { echo "systemctl $*" >>"$d/log"; }
+docker() {
+  echo "docker $*" >>"$d/log"
+  case "$*" in
+    "ps -q --no-trunc") echo c1 ;;
+    "plugin ls --no-trunc --filter enabled=true --format {{.ID}}") printf '%s\\n' p1 p2 ;;
+    "plugin enable p2") return 1 ;;
+    "plugin inspect -f {{.Enabled}} p2") echo false ;;
+  esac
+}
+stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_containers; cat "$d/log"; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+        const res = run(true);
+        assert.equal(res.status, 0, res.stderr);
+        assert.deepEqual(res.stdout.trim().split("\n"), [
+            "docker ps -q --no-trunc",
+            "journal stopped=c1",
+            "docker stop c1",
+            "docker plugin ls --no-trunc --filter enabled=true --format {{.ID}}",
+            "journal plugins=p1 p2",
+            "docker plugin disable --force p1",
+            "docker plugin disable --force p2",
+            "journal docker=stopped",
+            "systemctl stop docker.socket docker.service",
+            "-- switch",
+            "docker plugin enable p1",
+            "docker plugin enable p2",
+            "docker plugin inspect -f {{.Enabled}} p2",
+            "docker start c1",
+        ]);
+        assert.match(res.stderr, /warning: could not enable plugin p2 again/);
+        assert.doesNotMatch(res.stderr, /plugin p1/);
+        const none = run(false);
+        assert.equal(none.status, 0, none.stderr);
+        assert.doesNotMatch(none.stdout, /docker plugin/);
+        assert.match(none.stdout, /journal plugins=\n/);
     });
 
     it("strip -H flags from ExecStart and keep the rest", () => {

@@ -291,10 +291,15 @@ restart_docker() {
   systemctl restart docker.service
 }
 
-# stop_docker_for_copy — stop every running container (recorded first, to start them again) and Docker,
-# so nothing writes to the root while the last pass copies it. Sets COPY_STOPPED_AT (bash's SECONDS).
+# stop_docker_for_copy OLD — stop every running container and every enabled managed plugin (each recorded
+# first, to start it again) and Docker, so nothing writes to the root OLD while the last pass copies it.
+# Plugins are disabled here because with live-restore dockerd leaves them running when it stops, on their
+# rootfs and propagated mount below OLD, and then adopts them as they are on the new root: a volume plugin
+# would go on writing below OLD and mounting its volumes there, while the containers on the new root found
+# an empty directory. Sets COPY_STOPPED_AT (bash's SECONDS).
 stop_docker_for_copy() {
-  local -a ids
+  local old=$1 id
+  local -a ids plugins=()
   mapfile -t ids < <(docker ps -q --no-trunc)
   journal_set stopped "${ids[*]}"
   COPY_STOPPED_AT=$SECONDS
@@ -302,17 +307,39 @@ stop_docker_for_copy() {
     log "stopping ${#ids[@]} running container(s) for the copy's last pass; they are started again afterwards"
     docker stop "${ids[@]}" >/dev/null
   fi
+  # Only a root with a plugin installed pays for asking.
+  if compgen -G "$old/plugins/*/rootfs" >/dev/null; then
+    mapfile -t plugins < <(docker plugin ls --no-trunc --filter enabled=true --format '{{.ID}}')
+  fi
+  journal_set plugins "${plugins[*]}"
+  if ((${#plugins[@]} > 0)); then
+    log "disabling ${#plugins[@]} plugin(s) for the copy's last pass; they are enabled again afterwards"
+    for id in "${plugins[@]}"; do docker plugin disable --force "$id" >/dev/null; done
+  fi
   journal_set docker stopped
   systemctl stop docker.socket docker.service
 }
 
-# start_stopped_containers — start again the containers the journal says this transaction stopped: oldest
-# first, up to DH_PARALLEL_STARTS at once (one after another, the last container waits for every other's
-# runc and network setup), then one by one those that failed (a container that joins another's network,
-# or links to it, starts only once that one runs).
+# enable_stopped_plugins — enable again the plugins the journal says this transaction disabled. One that
+# does not come back is reported; the containers that need it then fail to start, and are reported too.
+enable_stopped_plugins() {
+  local id
+  local -a ids=()
+  read -ra ids <<<"$(journal_get plugins)"
+  for id in "${ids[@]}"; do
+    docker plugin enable "$id" >/dev/null 2>&1 || [ "$(docker plugin inspect -f '{{.Enabled}}' "$id" 2>/dev/null)" = true ] ||
+      log "warning: could not enable plugin $id again"
+  done
+}
+
+# start_stopped_containers — start again the containers the journal says this transaction stopped, after
+# the plugins it disabled (their volumes): oldest first, up to DH_PARALLEL_STARTS at once (one after
+# another, the last container waits for every other's runc and network setup), then one by one those that
+# failed (a container that joins another's network, or links to it, starts only once that one runs).
 start_stopped_containers() {
   local id i j
   local -a ids=() pids=() batch=() failed=() again=()
+  enable_stopped_plugins
   read -ra ids <<<"$(journal_get stopped)"
   # docker ps lists the newest first.
   for ((i = ${#ids[@]} - 1; i >= 0; i--)); do
@@ -499,11 +526,14 @@ start_copy() {
 }
 
 # docker_mounts_below ROOT [MOUNTINFO] — the mount points below ROOT that Docker makes for running
-# containers: their overlay views (overlay2/*/merged), the mounts under containers/*/mounts (/dev/shm,
-# secrets) and the volumes of the local driver with mount options (volumes/NAME/_data of a volume whose
-# volumes/NAME/opts.json exists: NFS, bind, tmpfs — not data of this root: Docker mounts it again on the new
-# one), relative to ROOT, one per line, from MOUNTINFO (default /proc/self/mountinfo). Only names of
-# [A-Za-z0-9._/-] (mountinfo escapes others): they become rsync patterns.
+# containers and plugins: the containers' overlay views (overlay2/*/merged), the mounts under
+# containers/*/mounts (/dev/shm, secrets), the volumes of the local driver with mount options
+# (volumes/NAME/_data of a volume whose volumes/NAME/opts.json exists: NFS, bind, tmpfs) and what a managed
+# plugin mounted in its propagated mount (plugins/ID/propagated-mount/…: a volume plugin's NFS, sshfs or
+# block device volumes; Engines before 18 also bind that mount into plugins/ID/rootfs/…). None is data of
+# this root: Docker, or the plugin, mounts it again on the new one. Relative to ROOT, each once, from
+# MOUNTINFO (default /proc/self/mountinfo). Only names of [A-Za-z0-9._/-] (mountinfo escapes others): they
+# become rsync patterns.
 docker_mounts_below() {
   awk -v root="$1/" '
     function readable(file,   line, status) {
@@ -514,9 +544,11 @@ docker_mounts_below() {
     index($5, root) == 1 {
       for (i = 7; $i != "-"; i++) continue
       rel = substr($5, length(root) + 1)
-      if (rel !~ /^[A-Za-z0-9._\/-]+$/) next
-      if ($(i + 1) == "overlay" || rel ~ /^containers\/[^\/]+\/mounts\//) print rel
+      if (rel !~ /^[A-Za-z0-9._\/-]+$/ || rel in seen) next
+      if ($(i + 1) == "overlay" || rel ~ /^containers\/[^\/]+\/mounts\// || rel ~ /^plugins\/[^\/]+\/(propagated-mount|rootfs)\/./) print rel
       else if (rel ~ /^volumes\/[^\/]+\/_data$/ && readable(root substr(rel, 1, length(rel) - 5) "opts.json")) print rel
+      else next
+      seen[rel]
     }' "${2:-/proc/self/mountinfo}"
 }
 
@@ -528,11 +560,12 @@ PASS1_SKIPPED_MOUNTS=()
 # and 23 (partial transfer: also what a file that shrank while it was read gives) are tolerated, because
 # the stopped pass that follows copies whatever this one missed and tolerates nothing. Any other failure
 # (no space, an I/O error) returns 1. rsync's complaints about vanished files are counted, not relayed.
-# What Docker mounts below OLD for the running containers (docker_mounts_below) is left out: their overlay
-# views (overlay2/*/merged: their images' files once more), tmpfs mounts and volumes mounted from elsewhere
-# (an NFS share, a bind: possibly more than the new disk holds) are not data of the root, and the stopped
-# pass would have to delete them again; the mount points themselves are copied (PASS1_SKIPPED_MOUNTS, for
-# copy_changed). Any other filesystem mounted below OLD is copied as data.
+# What Docker mounts below OLD for the running containers and plugins (docker_mounts_below) is left out:
+# their overlay views (overlay2/*/merged: their images' files once more), tmpfs mounts and volumes mounted
+# from elsewhere (an NFS share, a bind, a volume plugin's remote storage: possibly more than the new disk
+# holds) are not data of the root, and the stopped pass would have to delete them again; the mount points
+# themselves are copied (PASS1_SKIPPED_MOUNTS, for copy_changed). Any other filesystem mounted below OLD is
+# copied as data.
 # Sets LIVE_PASS_SINCE: when the pass began (epoch seconds, less one), for mark_stale_copies and copy_changed.
 copy_live() {
   local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started skip
@@ -542,7 +575,7 @@ copy_live() {
   skip=$(mktemp)
   if ((${#PASS1_SKIPPED_MOUNTS[@]} > 0)); then
     printf '/%s/*\n' "${PASS1_SKIPPED_MOUNTS[@]}" >"$skip"
-    log "pass 1 leaves out what is mounted on ${#PASS1_SKIPPED_MOUNTS[@]} mount point(s) Docker made for the running containers"
+    log "pass 1 leaves out what is mounted on ${#PASS1_SKIPPED_MOUNTS[@]} mount point(s) Docker made for the running containers and plugins"
   fi
   size=$(du -sx --block-size=1 "$old" | cut -f1)
   there=$(du -sx --block-size=1 "$new" | cut -f1)
@@ -717,7 +750,7 @@ move_root() {
     journal_end
     die "copying $old to $new failed while Docker ran; nothing was stopped or switched, Docker runs on $old as before, and $old is untouched."
   fi
-  stop_docker_for_copy
+  stop_docker_for_copy "$old"
   if copy_root "$old" "$new" "$mode" "$LIVE_PASS_SINCE"; then return 0; fi
   undo_copy "$new" "$mode"
   restart_docker || true

@@ -1,0 +1,3 @@
+module docker-host/tests/host/volume-plugin
+
+go 1.22
