@@ -414,8 +414,8 @@ rm -rf "$d"`,
     it("pass 1 leaves out what a managed plugin mounted in its propagated mount, not the propagated mount's own files", () => {
         // As an Engine 20.10 sandbox host lists a volume plugin's tmpfs volume: the propagated mount bound onto
         // itself (same filesystem: the plugin's own files, copied), the volume below it twice (mount
-        // propagation stacks a second mount on the same path); Engines before 18 also bind the propagated
-        // mount into the plugin's rootfs. A plugin's rootfs itself is a directory, not a mount.
+        // propagation stacks a second mount on the same path); older Engines (moby's plugin manager of
+        // 2017–18) also bind the propagated mount into the plugin's rootfs, itself a directory, not a mount.
         const id = "8a68ef37c9a9a240cb366879932782eaf21f201d74fe2315b23fe9059493853a";
         const mountinfo = [
             `231 107 7:0 /var/lib/docker/plugins/${id}/propagated-mount /var/lib/docker/plugins/${id}/propagated-mount rw,relatime shared:3 - ext4 /dev/loop0 rw`,

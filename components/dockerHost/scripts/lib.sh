@@ -530,10 +530,10 @@ start_copy() {
 # containers/*/mounts (/dev/shm, secrets), the volumes of the local driver with mount options
 # (volumes/NAME/_data of a volume whose volumes/NAME/opts.json exists: NFS, bind, tmpfs) and what a managed
 # plugin mounted in its propagated mount (plugins/ID/propagated-mount/…: a volume plugin's NFS, sshfs or
-# block device volumes; Engines before 18 also bind that mount into plugins/ID/rootfs/…). None is data of
-# this root: Docker, or the plugin, mounts it again on the new one. Relative to ROOT, each once, from
-# MOUNTINFO (default /proc/self/mountinfo). Only names of [A-Za-z0-9._/-] (mountinfo escapes others): they
-# become rsync patterns.
+# block device volumes; older Engines, going by moby's plugin manager of 2017–18, also bind that mount into
+# plugins/ID/rootfs/…). None is data of this root: Docker, or the plugin, mounts it again on the new one.
+# Relative to ROOT, each once, from MOUNTINFO (default /proc/self/mountinfo). Only names of [A-Za-z0-9._/-]
+# (mountinfo escapes others): they become rsync patterns.
 docker_mounts_below() {
   awk -v root="$1/" '
     function readable(file,   line, status) {
