@@ -2,7 +2,7 @@
 // first change (a blank disk under a bad mount point stays blank; a target too small stops nothing); data
 // written after a move survives removing dataDisk and putting it back (an rsync delta, never a switch to
 // older data); a root changed since Docker left it, or nested in the live root, is refused; destroy brings
-// the data back to the original root.
+// the data back to the original root, a volume plugin serving its container there again.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DockerHostConfig } from "../../components/dockerHost/args";
@@ -15,10 +15,12 @@ import {
     dockerdIdentity,
     downHost,
     hostTestsSkipReason,
+    installVolumePlugin,
     remoteSha,
     SandboxHost,
     sh,
     upHost,
+    VOLUME_PLUGIN,
 } from "./harness";
 
 const NAME = "t-roots";
@@ -124,10 +126,20 @@ describe("data roots: checks first, never a switch to older data", { skip: hostT
         apply(host, withDisk);
         assert.equal(root(), "/data/docker");
         const newest = writeVolume("newest");
-        destroySteps(host, withDisk);
+        // A volume plugin's volume in use on the disk: the plugin is disabled for the stopped pass of the move
+        // back and enabled again, and serves the container from the original root. (Started again without
+        // live-restore, as the original daemon.json has it, dockerd would also have restarted the plugin by
+        // itself; migrate.test.ts shows the move forward, where it would not.)
+        installVolumePlugin(host);
+        sh(host, `docker volume create -d ${VOLUME_PLUGIN} remote >/dev/null
+                  docker run -d --name remoteuser -v remote:/r sandbox/busybox:latest sleep 2147483647 >/dev/null`);
+        const runs = destroySteps(host, withDisk);
         assert.equal(root(), "/var/lib/docker");
         assert.equal(fileSha("/var/lib/docker/volumes/newest/_data/data.bin"), newest);
         assert.equal(remoteSha(host, "/etc/docker/daemon.json"), originalDaemonJson);
         assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
+        assert.equal(sh(host, "docker exec remoteuser stat -c %s /r/remote-data").trim(), String(8 * 2 ** 20));
+        assert.equal(sh(host, "findmnt -rn -o TARGET | awk '/^\\/data\\//' | sort -u").trim(), "");
+        assert.match(runs.find((r) => r.step.name === "apply")!.stderr, /disabling 1 plugin\(s\) for the copy's last pass/);
     });
 });
