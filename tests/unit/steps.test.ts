@@ -479,7 +479,7 @@ ls "$d" | grep ^running- | sort | tr '\\n' ' '; echo; sort "$d/log" | uniq -c | 
     it("disables the enabled plugins for the stopped pass, and enables them again before the containers start", () => {
         // docker, systemctl and the journal stubbed; each call is logged. A root without a plugin installed
         // asks nothing of them; plugin p2 does not come back and is reported.
-        const run = (withPlugin: boolean) =>
+        const run = (withPlugin: boolean, refuses = "") =>
             spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir -p "$d/root/plugins/tmp"
 ${withPlugin ? 'mkdir -p "$d/root/plugins/p1/rootfs"' : ""}
 declare -A journal=()
@@ -491,11 +491,13 @@ docker() {
   case "$*" in
     "ps -q --no-trunc") echo c1 ;;
     "plugin ls --no-trunc --filter enabled=true --format {{.ID}}") printf '%s\\n' p1 p2 ;;
+    "plugin disable --force ${refuses}") return 1 ;;
     "plugin enable p2") return 1 ;;
     "plugin inspect -f {{.Enabled}} p2") echo false ;;
   esac
 }
-stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_containers; cat "$d/log"; rm -rf "$d"`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+trap 'cat "$d/log"; rm -rf "$d"' EXIT
+stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_containers`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
         const res = run(true);
         assert.equal(res.status, 0, res.stderr);
         assert.deepEqual(res.stdout.trim().split("\n"), [
@@ -520,6 +522,13 @@ stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_conta
         assert.equal(none.status, 0, none.stderr);
         assert.doesNotMatch(none.stdout, /docker plugin/);
         assert.match(none.stdout, /journal plugins=\n/);
+        // A plugin that cannot be disabled stops the move before Docker stops; the journal names every
+        // plugin, so the transaction's recovery enables each again.
+        const refused = run(true, "p2");
+        assert.equal(refused.status, 1);
+        assert.match(refused.stderr, /could not disable plugin p2 for the copy's last pass/);
+        assert.match(refused.stdout, /journal plugins=p1 p2\n/);
+        assert.doesNotMatch(refused.stdout, /systemctl stop/);
     });
 
     it("strip -H flags from ExecStart and keep the rest", () => {

@@ -314,7 +314,10 @@ stop_docker_for_copy() {
   journal_set plugins "${plugins[*]}"
   if ((${#plugins[@]} > 0)); then
     log "disabling ${#plugins[@]} plugin(s) for the copy's last pass; they are enabled again afterwards"
-    for id in "${plugins[@]}"; do docker plugin disable --force "$id" >/dev/null; done
+    for id in "${plugins[@]}"; do
+      docker plugin disable --force "$id" >/dev/null ||
+        die "could not disable plugin $id for the copy's last pass (docker said why, above); nothing was switched, and the recovery enables the plugins and starts the containers again on $old. Fix: see why with 'docker plugin disable $id', then run pulumi up again."
+    done
   fi
   journal_set docker stopped
   systemctl stop docker.socket docker.service
