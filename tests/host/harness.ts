@@ -164,9 +164,10 @@ let volumePluginBinary: string | undefined;
 /**
  * Creates and enables the test volume plugin (tests/host/volume-plugin: each volume a tmpfs it mounts in its
  * propagated mount, as NFS or sshfs plugins mount remote storage) on the host, as VOLUME_PLUGIN; built here
- * with Go once per process. Returns the plugin's ID (its folder under <data-root>/plugins).
+ * with Go once per process. exitDelaySeconds: how long it keeps serving after SIGTERM (config.json's
+ * EXIT_DELAY; default 0). Returns the plugin's ID (its folder under <data-root>/plugins).
  */
-export function installVolumePlugin(host: SandboxHost): string {
+export function installVolumePlugin(host: SandboxHost, exitDelaySeconds = 0): string {
     if (!volumePluginBinary) {
         const dir = mkdtempSync(join(tmpdir(), "docker-host-volume-plugin-"));
         process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -184,7 +185,7 @@ export function installVolumePlugin(host: SandboxHost): string {
         assert.equal(tar.status, 0, String(tar.error ?? tar.stderr));
         const res = spawnSync(
             "ssh",
-            [...sshOptions(host), `root@${host.host}`, `set -e; d=$(mktemp -d); tar -x -C "$d"; docker plugin create ${VOLUME_PLUGIN} "$d" >/dev/null; rm -rf "$d"; docker plugin enable ${VOLUME_PLUGIN} >/dev/null; docker plugin inspect -f '{{.Id}}' ${VOLUME_PLUGIN}`],
+            [...sshOptions(host), `root@${host.host}`, `set -e; d=$(mktemp -d); tar -x -C "$d"; docker plugin create ${VOLUME_PLUGIN} "$d" >/dev/null; rm -rf "$d"; docker plugin set ${VOLUME_PLUGIN} EXIT_DELAY=${exitDelaySeconds}; docker plugin enable ${VOLUME_PLUGIN} >/dev/null; docker plugin inspect -f '{{.Id}}' ${VOLUME_PLUGIN}`],
             { input: tar.stdout, encoding: "utf8" },
         );
         assert.equal(res.status, 0, `installing the test volume plugin on ${host.name} failed: ${res.stderr}`);

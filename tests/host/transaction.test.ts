@@ -2,12 +2,14 @@
 // upload still installs root-owned scripts and a tampered one is refused; a step waits for the host lock and
 // fails naming its holder; two concurrent applies end in one complete configuration; a step returns only
 // when its transaction unit is done and leaves no job behind; a killed transaction
-// unit is rolled back with Docker up; a killed SSH session does not stop the transaction.
+// unit is rolled back with Docker up, also while dockerd disables a plugin; a killed SSH session does not stop
+// the transaction.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DockerHostConfig } from "../../components/dockerHost/args";
 import { HOST_INSTALL_DIR, remoteUploadParent, SCRIPTS_DIR, scriptsDigest } from "../../components/dockerHost/remoteCommand";
 import {
@@ -17,6 +19,7 @@ import {
     dockerdIdentity,
     downHost,
     hostTestsSkipReason,
+    installVolumePlugin,
     remoteSha,
     SandboxHost,
     sh,
@@ -24,6 +27,7 @@ import {
     sshAsync,
     upHost,
     uploadScripts,
+    VOLUME_PLUGIN,
     waitFor,
     waitForTransactions,
 } from "./harness";
@@ -183,6 +187,33 @@ describe("scripts, the host lock and detached transactions", { skip: hostTestsSk
         assert.equal(sh(host, "sha256sum /var/lib/docker/volumes/bulk/_data/bulk.bin | cut -d' ' -f1").trim(), bulk);
         assert.equal(remoteSha(host, "/etc/docker/daemon.json"), originalDaemonJson);
         for (const c of ["keeper", "slowstop"]) assert.equal(sh(host, `docker inspect -f '{{.State.Running}}' ${c}`).trim(), "true");
+    });
+
+    it("recovers a transaction killed while dockerd disables a plugin: the plugin enabled again once that disable ends, its container running", async () => {
+        // The plugin keeps serving 5 s after SIGTERM, so dockerd's disable outlives the killed transaction.
+        const exitDelayMs = 5000;
+        const id = installVolumePlugin(host, exitDelayMs / 1000);
+        sh(host, `docker volume create -d ${VOLUME_PLUGIN} remote >/dev/null && docker run -d --name plugged -v remote:/r sandbox/busybox:latest sleep 2147483647 >/dev/null`);
+        const step = stepOf(configFor(host, { dataDisk: { device: "/dev/vdb" } }), "apply");
+        const run = sshAsync(host, step.create, { input: step.stdin });
+        await waitFor("the plugins to be disabled", () => /disabling 1 plugin/.test(run.stderr()));
+        const mark = `/var/lib/docker/plugins/${id}/propagated-mount/stopping`;
+        await waitFor("dockerd to stop the plugin", () => sh(host, `test -e ${mark} && echo yes || echo no`).trim() === "yes");
+        const signalledAt = Date.now();
+        sh(host, "systemctl kill --signal=KILL 'docker-host-txn-apply-*'");
+        const res = await run.done;
+        assert.equal(res.status, 1);
+        waitForTransactions(host);
+        // Past the moment the interrupted disable ends (the plugin exits), with a margin.
+        await sleep(Math.max(0, signalledAt + exitDelayMs + 2000 - Date.now()));
+        assert.match(res.stderr, new RegExp(`interrupted while plugin ${id} was being disabled`));
+        assert.equal(sh(host, `docker plugin inspect -f '{{.Enabled}}' ${VOLUME_PLUGIN}`).trim(), "true");
+        assert.equal(sh(host, "docker info --format '{{.DockerRootDir}}'").trim(), "/var/lib/docker");
+        for (const c of ["keeper", "slowstop", "plugged"]) assert.equal(sh(host, `docker inspect -f '{{.State.Running}}' ${c}`).trim(), "true");
+        // The plugin serves its volume: to the container, and to a new one.
+        assert.equal(sh(host, "docker exec plugged stat -c %s /r/remote-data").trim(), String(8 << 20));
+        assert.equal(sh(host, "docker run --rm -v remote:/r sandbox/busybox:latest stat -c %s /r/remote-data").trim(), String(8 << 20));
+        assert.equal(sh(host, "test -e /var/lib/docker-host/transaction && echo left || echo clean").trim(), "clean");
     });
 });
 

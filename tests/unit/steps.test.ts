@@ -479,7 +479,7 @@ ls "$d" | grep ^running- | sort | tr '\\n' ' '; echo; sort "$d/log" | uniq -c | 
     it("disables the enabled plugins for the stopped pass, and enables them again before the containers start", () => {
         // docker, systemctl and the journal stubbed; each call is logged. A root without a plugin installed
         // asks nothing of them; plugin p2 does not come back and is reported.
-        const run = (withPlugin: boolean, refuses = "") =>
+        const run = (withPlugin: boolean, refuses = "", beforeStart = "") =>
             spawnSync("bash", ["-c", `set -euo pipefail; DH_STEP=t; source "$1"; d=$(mktemp -d); mkdir -p "$d/root/plugins/tmp"
 ${withPlugin ? 'mkdir -p "$d/root/plugins/p1/rootfs"' : ""}
 declare -A journal=()
@@ -497,7 +497,7 @@ docker() {
   esac
 }
 trap 'cat "$d/log"; rm -rf "$d"' EXIT
-stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_containers`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
+stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; ${beforeStart} start_stopped_containers`, "x", join(SCRIPTS, "lib.sh")], { encoding: "utf8" });
         const res = run(true);
         assert.equal(res.status, 0, res.stderr);
         assert.deepEqual(res.stdout.trim().split("\n"), [
@@ -506,8 +506,11 @@ stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_conta
             "docker stop c1",
             "docker plugin ls --no-trunc --filter enabled=true --format {{.ID}}",
             "journal plugins=p1 p2",
+            "journal disabling=p1",
             "docker plugin disable --force p1",
+            "journal disabling=p2",
             "docker plugin disable --force p2",
+            "journal disabling=",
             "journal docker=stopped",
             "systemctl stop docker.socket docker.service",
             "-- switch",
@@ -528,7 +531,21 @@ stop_docker_for_copy "$d/root"; echo "-- switch" >>"$d/log"; start_stopped_conta
         assert.equal(refused.status, 1);
         assert.match(refused.stderr, /could not disable plugin p2 for the copy's last pass/);
         assert.match(refused.stdout, /journal plugins=p1 p2\n/);
+        assert.match(refused.stdout, /journal disabling=p2\n(?!journal disabling=)/);
         assert.doesNotMatch(refused.stdout, /systemctl stop/);
+        // Recovering a transaction killed while dockerd disabled p1: p1 is disabled again (which returns once
+        // that disable is done) before it is enabled; the other plugins are only enabled.
+        const killed = run(true, "", "journal_set disabling p1;");
+        assert.equal(killed.status, 0, killed.stderr);
+        assert.deepEqual(killed.stdout.trim().split("\n").slice(-6), [
+            "journal disabling=p1",
+            "docker plugin disable --force p1",
+            "docker plugin enable p1",
+            "docker plugin enable p2",
+            "docker plugin inspect -f {{.Enabled}} p2",
+            "docker start c1",
+        ]);
+        assert.match(killed.stderr, /interrupted while plugin p1 was being disabled/);
     });
 
     it("strip -H flags from ExecStart and keep the rest", () => {

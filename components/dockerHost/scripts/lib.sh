@@ -248,8 +248,9 @@ take_host_lock() {
 }
 
 # --- The transaction journal -------------------------------------------------------------------------
-# KEY=VALUE lines: step, since, stopped (container IDs), docker (stopped), files (installed | verified),
-# from_root/to_root (a data-root move), copy_into (a copy this run created in an empty root).
+# KEY=VALUE lines: step, since, stopped (container IDs), plugins (plugin IDs to enable again), disabling
+# (the plugin being disabled), docker (stopped), files (installed | verified), from_root/to_root (a
+# data-root move), copy_into (a copy this run created in an empty root).
 
 journal_set() {
   local tmp
@@ -315,9 +316,11 @@ stop_docker_for_copy() {
   if ((${#plugins[@]} > 0)); then
     log "disabling ${#plugins[@]} plugin(s) for the copy's last pass; they are enabled again afterwards"
     for id in "${plugins[@]}"; do
+      journal_set disabling "$id"
       docker plugin disable --force "$id" >/dev/null ||
         die "could not disable plugin $id for the copy's last pass (docker said why, above); nothing was switched, and the recovery enables the plugins and starts the containers again on $old. Fix: see why with 'docker plugin disable $id', then run pulumi up again."
     done
+    journal_set disabling ""
   fi
   journal_set docker stopped
   systemctl stop docker.socket docker.service
@@ -326,9 +329,17 @@ stop_docker_for_copy() {
 # enable_stopped_plugins — enable again the plugins the journal says this transaction disabled. One that
 # does not come back is reported; the containers that need it then fail to start, and are reported too.
 enable_stopped_plugins() {
-  local id
+  local id interrupted
   local -a ids=()
   read -ra ids <<<"$(journal_get plugins)"
+  # A transaction killed during a disable leaves dockerd disabling that plugin (it waits up to 10 s for the
+  # plugin to exit): an enable now would find it still enabled, and the disable would then win. Disabling
+  # it again returns once the plugin has exited.
+  interrupted=$(journal_get disabling)
+  if [ -n "$interrupted" ]; then
+    log "the transaction was interrupted while plugin $interrupted was being disabled; waiting for that to finish"
+    docker plugin disable --force "$interrupted" >/dev/null 2>&1 || true
+  fi
   for id in "${ids[@]}"; do
     docker plugin enable "$id" >/dev/null 2>&1 || [ "$(docker plugin inspect -f '{{.Enabled}}' "$id" 2>/dev/null)" = true ] ||
       log "warning: could not enable plugin $id again"

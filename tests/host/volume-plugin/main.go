@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 // volumesDir is config.json's propagatedMount: what the plugin mounts below it appears on the host below
@@ -20,6 +22,9 @@ const volumesDir = "/mnt/volumes"
 
 // remoteFile stands for the remote storage's contents: a data-root move must never copy it.
 const remoteFile = "remote-data"
+
+// stoppingMark is written in volumesDir on SIGTERM when EXIT_DELAY is set.
+const stoppingMark = "stopping"
 
 type request struct {
 	Name string
@@ -54,9 +59,18 @@ func mount(dir string) map[string]any {
 
 func main() {
 	// PID 1 of its container: without a handler SIGTERM is ignored, and dockerd would wait 10 s to kill it.
+	// EXIT_DELAY (config.json; `docker plugin set`) keeps it serving that many seconds after SIGTERM, as a
+	// plugin unmounting remote storage may, and marks the SIGTERM in its propagated mount for the tests.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	go func() { <-stop; os.Exit(0) }()
+	go func() {
+		<-stop
+		if delay, _ := strconv.Atoi(os.Getenv("EXIT_DELAY")); delay > 0 {
+			_ = os.WriteFile(filepath.Join(volumesDir, stoppingMark), nil, 0o644)
+			time.Sleep(time.Duration(delay) * time.Second)
+		}
+		os.Exit(0)
+	}()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/Plugin.Activate", func(w http.ResponseWriter, _ *http.Request) {
