@@ -131,7 +131,7 @@ cmd_single() {
   local new=$1 since=${2:-} t0 t1
   journal_begin bench
   t0=$(now)
-  stop_docker_for_copy
+  stop_docker_for_copy "$OLD"
   copy_root "$OLD" "$new" copy "$since"
   t1=$(now)
   restart_docker
