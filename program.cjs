@@ -6,13 +6,16 @@
 // takes over .ts files before ts-node compiles any. (tsx would do the same, but it also intercepts every
 // .js file the SDK loads, which cost more than it saved.)
 // Each file's JavaScript is kept in node_modules/.cache/docker-host-program/, named by a digest of the
-// TypeScript version, the options, the file's path and its text: a run whose files are all unchanged never
-// loads TypeScript (loading it and transpiling cost about 2 s of every run here; scripts/bench.sh).
+// TypeScript version, the options, the file's path within the project and its text: a run whose files are
+// all unchanged never loads TypeScript (loading it and transpiling cost about 2 s of every run here;
+// scripts/bench.sh). The path is relative because the output depends on the file's name, not on its
+// directory: a copy of the project elsewhere that shares node_modules (the tests' and benchmarks'
+// temporary projects) uses the same entries instead of transpiling everything again and adding its own.
 // It also keeps the SDK's per-promise stack stamps off source maps (below the hook).
 "use strict";
 const { createHash } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
-const { join } = require("node:path");
+const { join, relative } = require("node:path");
 
 const compilerOptions = { module: "commonjs", target: "es2022", esModuleInterop: true, sourceMap: false, inlineSourceMap: true };
 const CACHE = join(__dirname, "node_modules", ".cache", "docker-host-program");
@@ -27,7 +30,7 @@ function transpile(source, filename) {
 
 require.extensions[".ts"] = (module, filename) => {
     const source = readFileSync(filename, "utf8");
-    const key = createHash("sha256").update(JSON.stringify([TS_VERSION, compilerOptions, filename, source])).digest("hex");
+    const key = createHash("sha256").update(JSON.stringify([TS_VERSION, compilerOptions, relative(__dirname, filename), source])).digest("hex");
     const cached = join(CACHE, `${key}.js`);
     let output;
     try {

@@ -3,6 +3,7 @@
 // test's own, beside a copy of program.cjs, that reports the stacks the SDK would make.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,5 +55,37 @@ describe("program.cjs", () => {
     it("maps the stamps too when PULUMI_DEBUG_PROMISE_LEAKS asks for the leak report", () => {
         const { stamp } = run({ PULUMI_DEBUG_PROMISE_LEAKS: "1" });
         assert.match(stamp, /at debuggablePromise \(.*[\\/]debuggable\.ts:\d+:\d+\)/);
+    });
+});
+
+describe("program.cjs's transpile cache", () => {
+    const dirs: string[] = [];
+    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+    // A project in a new directory, sharing this repository's node_modules (and so the cache), whose index.ts
+    // reports whether TypeScript was loaded to run it, i.e. whether the cache missed.
+    const project = (indexTs: string): string => {
+        const dir = mkdtempSync(join(tmpdir(), "docker-host-program-cache-"));
+        dirs.push(dir);
+        copyFileSync(join(REPO, "program.cjs"), join(dir, "program.cjs"));
+        symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+        writeFileSync(join(dir, "index.ts"), indexTs);
+        return dir;
+    };
+    const loadsTypeScript = (dir: string): boolean => {
+        const res = spawnSync(process.execPath, [join(dir, "program.cjs")], { encoding: "utf8", cwd: dir });
+        assert.equal(res.status, 0, res.stderr);
+        return (JSON.parse(res.stdout) as { typescript: boolean }).typescript;
+    };
+
+    it("serves a copy of the project in another directory from the entries the first one wrote", () => {
+        // A text no run has transpiled before, so the first run misses.
+        const indexTs = `// ${randomUUID()}
+const typescript: boolean = Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file));
+process.stdout.write(JSON.stringify({ typescript }));
+`;
+        assert.equal(loadsTypeScript(project(indexTs)), true, "the first run transpiles");
+        assert.equal(loadsTypeScript(project(indexTs)), false, "a copy elsewhere hits the cache");
+        assert.equal(loadsTypeScript(project(`${indexTs}// changed\n`)), true, "a changed text transpiles again");
     });
 });
