@@ -27,15 +27,24 @@ try {
 process.stdout.write(JSON.stringify({ stamp: stamped._debugStackTrace, thrown }));
 `;
 
+// Projects made by the tests: each a new directory with a copy of program.cjs, this repository's
+// node_modules (and so program.cjs's transpile cache) and the index.ts given.
+const projects: string[] = [];
+after(() => projects.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function project(indexTs: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "docker-host-program-"));
+    projects.push(dir);
+    copyFileSync(join(REPO, "program.cjs"), join(dir, "program.cjs"));
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    writeFileSync(join(dir, "index.ts"), indexTs);
+    return dir;
+}
+
 describe("program.cjs", () => {
     let dir: string;
     before(() => {
-        dir = mkdtempSync(join(tmpdir(), "docker-host-program-"));
-        copyFileSync(join(REPO, "program.cjs"), join(dir, "program.cjs"));
-        symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-        writeFileSync(join(dir, "index.ts"), INDEX_TS);
+        dir = project(INDEX_TS);
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
 
     const run = (env: NodeJS.ProcessEnv): { stamp: string; thrown: string } => {
         const res = spawnSync(process.execPath, ["-r", SOURCE_MAP_SUPPORT, join(dir, "program.cjs")], { encoding: "utf8", cwd: dir, env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", ...env } });
@@ -59,19 +68,7 @@ describe("program.cjs", () => {
 });
 
 describe("program.cjs's transpile cache", () => {
-    const dirs: string[] = [];
-    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-    // A project in a new directory, sharing this repository's node_modules (and so the cache), whose index.ts
-    // reports whether TypeScript was loaded to run it, i.e. whether the cache missed.
-    const project = (indexTs: string): string => {
-        const dir = mkdtempSync(join(tmpdir(), "docker-host-program-cache-"));
-        dirs.push(dir);
-        copyFileSync(join(REPO, "program.cjs"), join(dir, "program.cjs"));
-        symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-        writeFileSync(join(dir, "index.ts"), indexTs);
-        return dir;
-    };
+    // Whether TypeScript was loaded to run the project's index.ts (which reports it), i.e. whether the cache missed.
     const loadsTypeScript = (dir: string): boolean => {
         const res = spawnSync(process.execPath, [join(dir, "program.cjs")], { encoding: "utf8", cwd: dir });
         assert.equal(res.status, 0, res.stderr);
