@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # build-rootfs.sh — the recipe of the docker-host-sandbox guest root filesystem.
 #
-# Usage: build-rootfs.sh TARGET_DIR
+# Usage: build-rootfs.sh TARGET_DIR [ENGINE]
+#        build-rootfs.sh --engines     (lists the ENGINE values, default first)
 #
 # Runs debootstrap (Debian bookworm) into TARGET_DIR (which must not exist or
 # be empty) and configures the result as a sandbox "server": systemd as PID 1,
-# sshd (root login by key), docker.io + containerd, users deploy (passwordless
-# sudo) and guest (no sudo), and a tiny busybox image tarball for
+# sshd (root login by key), Docker Engine ENGINE + containerd, users deploy
+# (passwordless sudo) and guest (no sudo), and a tiny busybox image tarball for
 # `docker import` at /usr/local/share/docker-host-sandbox/busybox.tar.
+#
+# ENGINE (one of ENGINES): 20.10 is bookworm's own docker.io; 26.1 is Debian 13
+# (trixie)'s docker.io, docker-cli and containerd on the same bookworm system
+# (runc, tini, libc and systemd stay bookworm's), the way an operator runs a
+# newer Engine on Debian 12.
 #
 # Per-host things (SSH host keys, authorized_keys, hostname, machine-id) are
 # NOT set here: `sandbox up` writes them into each host's private copy.
@@ -29,6 +35,8 @@ readonly PACKAGES=(
   docker-registry
 )
 readonly SHARE_DIR=/usr/local/share/docker-host-sandbox
+# ENGINE:SUITE — each Engine and the Debian suite whose docker.io provides it (the first is the default).
+readonly ENGINES=(20.10:bookworm 26.1:trixie)
 
 log() { printf 'build-rootfs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -59,6 +67,36 @@ deb http://deb.debian.org/debian-security ${SUITE}-security main
 EOF
   run_in "${root}" apt-get clean
   rm -rf "${root}"/var/lib/apt/lists/*
+}
+
+# engine_suite ENGINE — the suite of ENGINE, or failure for an unknown one.
+engine_suite() {
+  local pair
+  for pair in "${ENGINES[@]}"; do
+    [[ "${pair%%:*}" != "$1" ]] || { printf '%s' "${pair#*:}"; return 0; }
+  done
+  return 1
+}
+
+# install_engine ROOT ENGINE — replace bookworm's docker.io 20.10 with ENGINE's packages, taken from
+# its suite by name (apt resolves every dependency from bookworm: none needs a newer libc).
+install_engine() {
+  local root="$1" engine="$2" suite version
+  suite="$(engine_suite "${engine}")"
+  [[ "${suite}" != "${SUITE}" ]] || return 0
+  log "installing Docker Engine ${engine} from ${suite}"
+  printf 'deb %s %s main\n' "${MIRROR}" "${suite}" >"${root}/etc/apt/sources.list.d/${suite}.list"
+  run_in "${root}" apt-get update -q >&2
+  run_in "${root}" apt-get install -y -q --no-install-recommends \
+    "docker.io/${suite}" "docker-cli/${suite}" "containerd/${suite}" >&2
+  rm -f "${root}/etc/apt/sources.list.d/${suite}.list"
+  version="$(run_in "${root}" dockerd --version)"
+  [[ "${version}" == "Docker version ${engine}."* ]] ||
+    die "${suite}'s docker.io is '${version}', not Engine ${engine}: update ENGINE_SUITES"
+  # From Engine 26 on, dockerd fails a container's start when it cannot turn IPv6 off on the container's
+  # IPv4-only interface, and nspawn keeps /proc/sys read-only; this is dockerd's own switch for that case.
+  printf '# docker-host-sandbox: /proc/sys is read-only under systemd-nspawn\nDOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1\n' \
+    >>"${root}/etc/default/docker"
 }
 
 configure_users() {
@@ -168,14 +206,23 @@ make_busybox_tarball() {
 }
 
 main() {
-  if [[ $# -ne 1 ]]; then
-    log "usage: build-rootfs.sh TARGET_DIR"
+  if [[ "${1:-}" == --engines ]]; then
+    printf '%s\n' "${ENGINES[@]%%:*}"
+    return 0
+  fi
+  if [[ $# -lt 1 || $# -gt 2 ]]; then
+    log "usage: build-rootfs.sh TARGET_DIR [ENGINE]"
     exit 2
   fi
-  local root="$1"
+  local root="$1" engine="${2:-${ENGINES[0]%%:*}}"
+  if ! engine_suite "${engine}" >/dev/null; then
+    log "usage: unknown ENGINE '${engine}' (one of: ${ENGINES[*]%%:*})"
+    exit 2
+  fi
   [[ "${EUID}" -eq 0 ]] || die "must run as root"
   mkdir -p "${root}"
   do_debootstrap "${root}"
+  install_engine "${root}" "${engine}"
   configure_apt "${root}"
   configure_users "${root}"
   configure_ssh "${root}"

@@ -1,6 +1,7 @@
-// The gate against a real dockerd older than a daemon.json key: the sandbox's Debian 12 docker.io (Engine
-// 20.10) is refused an Engine 28/29 key before anything changes, with the key, the release that introduced
-// it and the host's own version in the message; a key 20.10 knows passes the same gate and is applied.
+// The gate against a real dockerd older than a daemon.json key: the sandbox's Engine (Debian 12's 20.10, or 26.1
+// when the suite runs on it) is refused an Engine 28/29 key before anything changes, with the key, the release
+// that introduced it and the host's own version in the message; a key the host's Engine knows passes the same
+// gate and is applied.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
@@ -24,8 +25,9 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
         dockerd: dockerdIdentity(host),
     });
 
-    it("runs on an Engine older than 28 (Debian 12's 20.10)", () => {
-        assert.match(version, /^20\.10\.[0-9]+/);
+    it("runs on the Engine the host was booted with, older than 28", () => {
+        assert.ok(version.startsWith(`${host.engine}.`), `dockerd ${version} on a host booted with Engine ${host.engine}`);
+        assert.ok(Number(version.split(".")[0]) < 28, version);
     });
 
     it("refuses an Engine 28.2 key in the gate, naming it, its release and the host's version; nothing changes", () => {
@@ -54,7 +56,7 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
         assert.deepEqual(state(), before);
     });
 
-    it("passes a key Engine 20.10 knows, and the apply writes it", () => {
+    it("passes a key the host's Engine knows, and the apply writes it", () => {
         const result = apply(host, configFor(host, { daemon: { extra: { "log-level": "warn" } } }));
         assert.equal(result.facts.serverVersion, version);
         assert.equal(sh(host, "grep -c '^  \"log-level\": \"warn\",\\{0,1\\}$' /etc/docker/daemon.json").trim(), "1");

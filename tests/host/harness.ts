@@ -26,7 +26,19 @@ export interface SandboxHost {
     /** sshd's ed25519 host key ("ssh-ed25519 AAAA…"), new with every boot. */
     readonly hostKey: string;
     readonly disk: string | null;
+    /** The Docker Engine release of the host's image (`sandbox up --engine`), e.g. "20.10". */
+    readonly engine: string;
 }
+
+/**
+ * The Docker Engine every host of this test process boots with: DOCKER_HOST_TEST_ENGINE (scripts/test.sh runs
+ * the host tests once more with "26.1"), else the sandbox's default (the first its recipe lists).
+ */
+export const TEST_ENGINE: string =
+    process.env.DOCKER_HOST_TEST_ENGINE || spawnSync(join(__dirname, "../../sandbox/build-rootfs.sh"), ["--engines"], { encoding: "utf8" }).stdout.split("\n")[0]!;
+
+/** Whether the test hosts' dockerd has `--validate` (Engine 23 on): the scripts then ask it before a change. */
+export const DOCKERD_VALIDATES = Number(TEST_ENGINE.split(".")[0]) >= 23;
 
 export interface Run {
     readonly status: number | null;
@@ -49,7 +61,7 @@ export function sandbox(...args: string[]): Run {
 /** Boots a fresh sandbox host (tearing down a leftover of the same name first). */
 export function upHost(name: string, ...options: string[]): SandboxHost {
     sandbox("down", name);
-    const res = sandbox("up", name, ...options);
+    const res = sandbox("up", name, "--engine", TEST_ENGINE, ...options);
     assert.equal(res.status, 0, `sandbox up ${name} failed:\n${res.stderr}`);
     return JSON.parse(res.stdout.trim().split("\n").pop()!) as SandboxHost;
 }

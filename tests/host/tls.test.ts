@@ -75,7 +75,7 @@ describe("a TCP socket with TLS", { skip: hostTestsSkipReason() }, () => {
         const d = write("client", { "ca.pem": ca.certPem, "cert.pem": client.certPem, "key.pem": client.keyPem });
         const res = dockerVersion(["--tlsverify", "--tlscacert", join(d, "ca.pem"), "--tlscert", join(d, "cert.pem"), "--tlskey", join(d, "key.pem")]);
         assert.equal(res.status, 0, res.stderr);
-        assert.match(res.stdout, /^20\./);
+        assert.ok(res.stdout.startsWith(`${host.engine}.`), `the server's version over TLS: ${res.stdout}`);
     });
 
     it("refuses a client without a certificate, and one from another CA", () => {
