@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readLiveState } from "../../components/dockerHost/drift";
-import { apply, applySteps, configFor, downHost, hostSteps, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
+import { apply, applySteps, configFor, DOCKERD_VALIDATES, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, ssh, upHost } from "./harness";
 
 const NAME = "t-users";
 
@@ -43,10 +43,19 @@ describe("non-root SSH users", { skip: hostTestsSkipReason() }, () => {
         // Simulate an original configuration that dockerd refuses today.
         sh(host, `printf '{"log-level": "verbose"}\n' > /var/lib/docker-host/backup/daemon.json.orig && rm -f /var/lib/docker-host/backup/daemon.json.orig-absent`);
         const step = hostSteps(config).find((s) => s.name === "apply")!;
+        const dockerd = dockerdIdentity(host);
         const res = ssh(host, step.delete!, { user: "deploy" });
         assert.equal(res.status, 1);
-        assert.match(res.stderr, /Docker did not start on the host's original daemon\.json, so docker-host's configuration was put back and Docker runs on it/);
-        assert.match(res.stderr, /unable to parse logging level: verbose/);
+        if (DOCKERD_VALIDATES) {
+            // dockerd --validate refuses the original before anything changes: Docker never stopped.
+            assert.match(res.stderr, /dockerd rejects the host's original daemon\.json, which destroy would put back, so nothing was changed/);
+            assert.match(res.stderr, /Fix: correct the original in \/var\/lib\/docker-host\/backup\/daemon\.json\.orig and run destroy again/);
+            assert.equal(dockerdIdentity(host), dockerd);
+        } else {
+            assert.match(res.stderr, /Docker did not start on the host's original daemon\.json, so docker-host's configuration was put back and Docker runs on it/);
+        }
+        // dockerd's words, once (the unit restarts dockerd; each attempt logs the same line).
+        assert.equal(res.stderr.match(/logging level: verbose/g)?.length, 1, res.stderr);
         assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlay2");
         assert.equal(sh(host, "cat /etc/docker/daemon.json"), ours);
         assert.equal(sh(host, "test -e /var/lib/docker-host/backup/daemon.json.orig && echo kept").trim(), "kept");

@@ -241,7 +241,7 @@ describe("host scripts", () => {
         assert.equal(decide("no", "edited", "restart"), "restart");
     });
 
-    it("apply.sh asks dockerd --validate whenever its help names it, however long the help", () => {
+    it("dockerd_rejects asks dockerd --validate whenever its help names it, however long the help", () => {
         // dockerd stubbed: --validate on the help's first line, 20,000 more after it, and a refusal. Read
         // through `| grep -q` under pipefail, grep left at the match, the stub died of SIGPIPE and the
         // check was skipped; the refusal must stop the step.
@@ -249,22 +249,21 @@ describe("host scripts", () => {
             "bash",
             [
                 "-c",
-                `set -euo pipefail; source "$1/lib.sh"; source <(sed -e '$d' -e '/^source .*lib\\.sh"$/d' "$1/apply.sh")
+                `set -euo pipefail; DH_STEP=t; source "$1/lib.sh"
 dockerd() {
   case $1 in
     --help) echo "      --validate    Validate daemon configuration and exit"; for ((i = 0; i < 20000; i++)); do echo "      --option-$i   an option"; done ;;
     --validate) echo "unknown key: bogus"; return 1 ;;
   esac
 }
-DOCKER_VERSION=24.0.7; validate_with_dockerd /dev/null; echo "not validated"`,
+DOCKER_VERSION=24.0.7; if verdict=$(dockerd_rejects /dev/null); then echo "rejected: $verdict"; else echo "not validated"; fi`,
                 "x",
                 SCRIPTS,
             ],
             { encoding: "utf8" },
         );
-        assert.equal(res.status, 1, res.stdout);
-        assert.match(res.stderr, /dockerd rejects the new daemon.json: unknown key: bogus/);
-        assert.equal(res.stdout, "");
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, "rejected: unknown key: bogus\n");
     });
 
     it("reads docker info's fields each in its place, an empty one and spaces included", () => {

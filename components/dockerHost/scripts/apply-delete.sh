@@ -10,9 +10,10 @@
 # stdin:  nothing
 # args:   ready-timeout=SECONDS (default DH_READY_TIMEOUT_DEFAULT)
 # stdout: {"restored":…,"migrated":…,"facts":{…}}
-# exit:   0 Docker runs on the restored configuration; 1 refused (nothing changed), or it did not start on
-#         it — then docker-host's own configuration is put back and Docker started on it, and the backup is
-#         kept (journal on stderr).
+# exit:   0 Docker runs on the restored configuration; 1 refused (nothing changed: among the checks, dockerd
+#         rejecting the original daemon.json, where the Engine can say so), or it did not start on it — then
+#         docker-host's own configuration is put back and Docker started on it, and the backup is kept
+#         (journal on stderr).
 # shellcheck source-path=SCRIPTDIR
 DH_STEP=apply-delete
 # shellcheck source=lib.sh
@@ -65,7 +66,7 @@ $journal"
 }
 
 main() {
-  local arg live_root orig_root move="" migrated=false
+  local arg live_root orig_root move="" migrated=false verdict
   READY_TIMEOUT=$DH_READY_TIMEOUT_DEFAULT
   RESTORED=unchanged
   for arg in "$@"; do
@@ -82,6 +83,12 @@ main() {
   live_root=$DOCKER_ROOT
   orig_root=$(original_root)
   require_safe_path data-root "$orig_root"
+  # On an Engine that can say so, an original daemon.json dockerd refuses is found here, before Docker stops
+  # (and before any data moves back); on an older one, the failed start below puts docker-host's files back.
+  if [ -e "$DH_BACKUP_DIR/daemon.json.orig" ] && verdict=$(dockerd_rejects "$DH_BACKUP_DIR/daemon.json.orig"); then
+    die "dockerd rejects the host's original daemon.json, which destroy would put back, so nothing was changed: docker-host's configuration stays in force and Docker keeps running. Fix: correct the original in $DH_BACKUP_DIR/daemon.json.orig and run destroy again. dockerd said:
+$verdict"
+  fi
   if [ "$orig_root" != "$live_root" ]; then
     log "Docker runs on $live_root; the host's original root is $orig_root: its data goes back there"
     move=$(plan_root_move "$live_root" "$orig_root") || exit 1

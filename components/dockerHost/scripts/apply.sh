@@ -42,21 +42,6 @@ LIVE_ROOT=""
 
 cleanup() { rm -f "$NEW_JSON" "$NEW_DROPIN"; }
 
-validate_with_dockerd() {
-  # dockerd --validate exists from Engine 23; Debian 12's 20.10 lacks it, and then the component's
-  # own validation stands alone. Asked only when the running Engine (DOCKER_VERSION) is that new: starting
-  # the binary to read its help costs the host ≈ 80 ms of CPU. A newer binary installed under an older
-  # running dockerd is then not asked; its start on the new file is verified and rolled back as any.
-  [[ ${DOCKER_VERSION%%.*} =~ ^[0-9]+$ ]] && ((10#${DOCKER_VERSION%%.*} >= 23)) || return 0
-  # The help is read whole first: `dockerd --help | grep -q` could fail under pipefail (grep leaving at the
-  # match, dockerd killed by SIGPIPE while it still writes) and skip the check.
-  local help out
-  help=$(dockerd --help 2>&1) || true
-  if [[ $help == *--validate* ]]; then
-    out=$(dockerd --validate --config-file "$1" 2>&1) || die "dockerd rejects the new daemon.json: $out"
-  fi
-}
-
 render_listen_dropin() {
   local exec_start stripped
   exec_start=$(host_exec_start)
@@ -228,11 +213,11 @@ parse_args() {
 # dockerd where it can say), Docker answering on the required storage driver, and the data-root it names.
 # Sets REQUIRED_DRIVER, NEW_ROOT and LIVE_ROOT; renders the listen drop-in into NEW_DROPIN.
 check_before_change() {
-  local live_driver
+  local live_driver verdict
   [ -s "$NEW_JSON" ] || die "received an empty daemon.json on stdin"
   restart_projection "$NEW_JSON" >/dev/null || die "the daemon.json received is not in the canonical form daemonJson.ts renders"
   read_docker_info || die "dockerd is not answering before the change, so nothing was changed. Fix: start Docker ('systemctl start docker') and re-run."
-  validate_with_dockerd "$NEW_JSON"
+  if verdict=$(dockerd_rejects "$NEW_JSON"); then die "dockerd rejects the new daemon.json: $verdict"; fi
 
   REQUIRED_DRIVER=$(json_top_string storage-driver "$NEW_JSON")
   live_driver=$DOCKER_DRIVER
@@ -259,17 +244,54 @@ verify() {
   if [ "$action" = reload ]; then
     new_pid=$(dockerd_pid)
     [ "$new_pid" = "$old_pid" ] || log "warning: dockerd's PID changed during a reload ($old_pid -> $new_pid)"
-    # Read whole, then matched: in a pipe, grep leaving at the match could fail it under pipefail.
-    if grep -qiE 'error (reconfiguring|reloading)|unable to configure' <<<"$(journal_tail "$START_TS")"; then
-      rollback "dockerd refused to reload the new configuration"
-    fi
   fi
+}
+
+# reload_docker — SIGHUP dockerd (systemctl reload) and wait for its verdict, which it logs after systemctl has
+# returned: "Reloaded configuration" at log level info, an error line when it refused (Engine 20.10: "file
+# configuration validation failed: …", 26: "Error reconfiguring the daemon: …", both: "conflict labels …").
+# Under a log level that hides info lines, no error within DH_RELOAD_SETTLE_SECONDS counts as taken. Fails,
+# printing dockerd's error lines, when it refused. Only lines after the journal's cursor before the signal
+# count: a second-resolution --since would take in an earlier run's errors.
+reload_docker() {
+  local cursor lines deadline
+  cursor=$(journalctl -u docker.service -n 1 --show-cursor -o cat --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p')
+  systemctl reload docker.service || { printf 'systemctl reload docker.service failed\n'; return 1; }
+  deadline=$((SECONDS + DH_RELOAD_SETTLE_SECONDS))
+  while :; do
+    if [ -n "$cursor" ]; then
+      lines=$(journalctl -u docker.service --after-cursor "$cursor" -o cat --no-pager 2>/dev/null || true)
+    else
+      lines=$(journalctl -u docker.service --since "$START_TS" -o cat --no-pager 2>/dev/null || true)
+    fi
+    # Read whole, then matched: in a pipe, grep leaving at the match could fail it under pipefail.
+    # dockerd's text log lines (level=error) or, with "log-format": "json", JSON ones ("level":"error").
+    if grep -E 'level=(error|fatal) |"level":"(error|fatal)"' <<<"$lines"; then return 1; fi
+    [[ $lines != *'Reloaded configuration'* ]] || return 0
+    ((SECONDS < deadline)) || return 0
+    sleep 0.1
+  done
+}
+
+# rollback_reload REASON REFUSAL — dockerd refused the reload and runs on the configuration it had: the previous
+# files go back and dockerd reads them again (a reload refused halfway may have taken some keys first), without
+# a restart. Only if that reload is refused too does Docker restart on them (rollback).
+rollback_reload() {
+  local reason=$1 refusal=$2 again
+  log "rolling back: $reason"
+  restore_previous_files
+  if again=$(reload_docker) && wait_for_docker "$READY_TIMEOUT"; then
+    journal_end
+    die "$reason, so it runs on its previous configuration: the previous daemon.json was put back and read again, without a restart. dockerd said:
+$refusal"
+  fi
+  rollback "$reason, and reading the previous configuration again was refused too: $again"
 }
 
 # activate ACTION MOVE — the transaction: keep the previous files, copy data-root (MOVE: copy, delta or ""),
 # install the new files, reload or restart, verify; any failure rolls back (rollback, move_root).
 activate() {
-  local action=$1 move=$2 old_pid
+  local action=$1 move=$2 old_pid refusal
   backup_previous
   journal_begin apply
   START_TS=$(date '+%Y-%m-%d %H:%M:%S')
@@ -279,7 +301,7 @@ activate() {
   journal_set files installed
   install_new_files
   case $action in
-    reload) systemctl reload docker.service || rollback "systemctl reload docker failed" ;;
+    reload) refusal=$(reload_docker) || rollback_reload "dockerd refused to reload the new configuration" "$refusal" ;;
     restart) restart_docker || rollback "docker.service did not start with the new configuration" ;;
   esac
   verify "$action" "$old_pid"
