@@ -3,7 +3,8 @@
 # component wiring under mocks), host
 # tests (the component's real scripts over real SSH on disposable sandbox hosts) and engine tests (the
 # real Pulumi engine, built offline by scripts/engine.sh, driving the component against sandbox hosts).
-# Host and engine tests need root.
+# Host and engine tests need root. The host tests run once more on each other Docker Engine the sandbox offers
+# (sandbox/build-rootfs.sh --engines: Debian 13's 26.1 beside Debian 12's 20.10).
 # Installs what it needs first (scripts/setup.sh, the sandbox rootfs), and checks afterwards that no
 # loop device, network namespace or sandbox process was left behind.
 #
@@ -26,9 +27,11 @@ main() {
   node_modules/.bin/tsc -p . # the program and the tests type-check (strict)
   # The stand-in command provider against upstream's published behaviour (per-property table, SSH server).
   (cd engine/pulumi-resource-command && go test -count=1 ./...)
-  local files=(tests/unit/*.test.ts) status=0 before after
+  local files=(tests/unit/*.test.ts) status=0 before after engine other_engines=()
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
+    mapfile -t other_engines < <(sandbox/build-rootfs.sh --engines | tail -n +2)
     sandbox/sandbox build >&2
+    for engine in "${other_engines[@]}"; do sandbox/sandbox build --engine "$engine" >&2; done
     # Once, before the engine tests start in parallel: each would otherwise build a cold engine itself.
     scripts/engine.sh --languages >/dev/null
     files+=(tests/host/*.test.ts tests/engine/*.test.ts)
@@ -37,6 +40,11 @@ main() {
   fi
   before=$(leftovers)
   node --import tsx --test --test-concurrency=4 --test-timeout=900000 "${files[@]}" || status=$?
+  # After the first run, not beside it: the host tests' hosts have fixed names.
+  for engine in "${other_engines[@]}"; do
+    log "the host tests again, on Docker Engine $engine"
+    DOCKER_HOST_TEST_ENGINE=$engine node --import tsx --test --test-concurrency=4 --test-timeout=900000 tests/host/*.test.ts || status=$?
+  done
   after=$(leftovers)
   if [ "$after" != "$before" ]; then
     log "left behind after the tests:"
