@@ -11,16 +11,47 @@
 // scripts/bench.sh). The path is relative because the output depends on the file's name, not on its
 // directory: a copy of the project elsewhere that shares node_modules (the tests' and benchmarks'
 // temporary projects) uses the same entries instead of transpiling everything again and adding its own.
+// An entry a run uses gets its mtime set to that day; a run that writes an entry (some file changed) removes
+// the entries no run has used for PRUNE_AFTER_DAYS, so the cache holds what was recently run, not every
+// version of every file ever edited.
 // It also keeps the SDK's per-promise stack stamps off source maps (below the hook).
 "use strict";
 const { createHash } = require("node:crypto");
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } = require("node:fs");
 const { join, relative } = require("node:path");
 
 const compilerOptions = { module: "commonjs", target: "es2022", esModuleInterop: true, sourceMap: false, inlineSourceMap: true };
 const CACHE = join(__dirname, "node_modules", ".cache", "docker-host-program");
 const TS_VERSION = require("typescript/package.json").version;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PRUNE_AFTER_DAYS = 30;
 let ts;
+let pruned = false;
+
+// touch(entry): marks an entry used today (at most one metadata write per entry and day).
+function touch(entry) {
+    try {
+        if (Date.now() - statSync(entry).mtimeMs > DAY_MS) utimesSync(entry, new Date(), new Date());
+    } catch {
+        // a read-only node_modules: the entry may be pruned by a later writer, and is then transpiled again
+    }
+}
+
+// prune(): once per run that writes an entry, removes the entries (and leftover temporary files) unused for
+// PRUNE_AFTER_DAYS.
+function prune() {
+    if (pruned) return;
+    pruned = true;
+    const cutoff = Date.now() - PRUNE_AFTER_DAYS * DAY_MS;
+    for (const name of readdirSync(CACHE)) {
+        try {
+            const entry = join(CACHE, name);
+            if (statSync(entry).mtimeMs < cutoff) unlinkSync(entry);
+        } catch {
+            // another run removed it first
+        }
+    }
+}
 
 function transpile(source, filename) {
     ts ??= require("typescript");
@@ -35,6 +66,7 @@ require.extensions[".ts"] = (module, filename) => {
     let output;
     try {
         output = readFileSync(cached, "utf8");
+        touch(cached);
     } catch {
         output = transpile(source, filename);
         try {
@@ -42,6 +74,7 @@ require.extensions[".ts"] = (module, filename) => {
             mkdirSync(CACHE, { recursive: true });
             writeFileSync(`${cached}.${process.pid}`, output);
             renameSync(`${cached}.${process.pid}`, cached);
+            prune();
         } catch {
             // a read-only node_modules: no cache, the next run transpiles again
         }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -84,5 +84,33 @@ process.stdout.write(JSON.stringify({ typescript }));
         assert.equal(loadsTypeScript(project(indexTs)), true, "the first run transpiles");
         assert.equal(loadsTypeScript(project(indexTs)), false, "a copy elsewhere hits the cache");
         assert.equal(loadsTypeScript(project(`${indexTs}// changed\n`)), true, "a changed text transpiles again");
+    });
+
+    it("keeps the entries runs use and, when a run writes one, removes those unused for 30 days", () => {
+        const CACHE = join(REPO, "node_modules", ".cache", "docker-host-program");
+        const marker = randomUUID();
+        const indexTs = `// ${marker}
+const typescript: boolean = Object.keys(require.cache).some((file) => /[\\/]typescript[\\/]lib[\\/]typescript\.js$/.test(file));
+process.stdout.write(JSON.stringify({ typescript }));
+`;
+        const dir = project(indexTs);
+        assert.equal(loadsTypeScript(dir), true);
+        const entries = readdirSync(CACHE).filter((name) => readFileSync(join(CACHE, name), "utf8").includes(marker));
+        assert.equal(entries.length, 1);
+        const used = join(CACHE, entries[0]!);
+        const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+        // An entry written 40 days ago and used today stays; one nobody used for 40 days goes.
+        utimesSync(used, longAgo, longAgo);
+        assert.equal(loadsTypeScript(dir), false);
+        assert.ok(Date.now() - statSync(used).mtimeMs < 60_000, "a hit marks the entry used today");
+        const stale = join(CACHE, `${"0".repeat(64)}.js`);
+        writeFileSync(stale, "// an entry of a version no run uses any more\n");
+        utimesSync(stale, longAgo, longAgo);
+        assert.equal(loadsTypeScript(dir), false, "a run that writes nothing prunes nothing");
+        assert.ok(existsSync(stale));
+        assert.equal(loadsTypeScript(project(`${indexTs}// changed\n`)), true);
+        assert.ok(!existsSync(stale), "the run that wrote an entry removed the one unused for 40 days");
+        assert.ok(existsSync(used));
+        assert.equal(loadsTypeScript(dir), false, "the used entry still serves");
     });
 });
