@@ -11,9 +11,9 @@
 # `docker import` at /usr/local/share/docker-host-sandbox/busybox.tar.
 #
 # ENGINE (one of ENGINES): 20.10 is bookworm's own docker.io; 26.1 is Debian 13
-# (trixie)'s docker.io, docker-cli and containerd on the same bookworm system
-# (runc, tini, libc and systemd stay bookworm's), the way an operator runs a
-# newer Engine on Debian 12.
+# (trixie)'s docker.io, docker-cli and containerd, 28.5 Debian unstable's, each
+# on the same bookworm system (runc, libc and systemd stay bookworm's), the way
+# an operator runs a newer Engine on Debian 12.
 #
 # Per-host things (SSH host keys, authorized_keys, hostname, machine-id) are
 # NOT set here: `sandbox up` writes them into each host's private copy.
@@ -35,8 +35,10 @@ readonly PACKAGES=(
   docker-registry
 )
 readonly SHARE_DIR=/usr/local/share/docker-host-sandbox
-# ENGINE:SUITE — each Engine and the Debian suite whose docker.io provides it (the first is the default).
-readonly ENGINES=(20.10:bookworm 26.1:trixie)
+# ENGINE:SUITE[:EXTRA] — each Engine, the Debian suite whose docker.io provides it (the first is the default),
+# and what else apt-get must install (PKG/SUITE) or remove (PKG-) for it: sid's docker.io wants tini-static,
+# which replaces bookworm's tini.
+readonly ENGINES=(20.10:bookworm 26.1:trixie "28.5:sid:tini-static/sid tini-")
 
 log() { printf 'build-rootfs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -73,7 +75,7 @@ EOF
 engine_suite() {
   local pair
   for pair in "${ENGINES[@]}"; do
-    [[ "${pair%%:*}" != "$1" ]] || { printf '%s' "${pair#*:}"; return 0; }
+    [[ "${pair%%:*}" != "$1" ]] || { pair="${pair#*:}"; printf '%s' "${pair%%:*}"; return 0; }
   done
   return 1
 }
@@ -81,22 +83,27 @@ engine_suite() {
 # install_engine ROOT ENGINE — replace bookworm's docker.io 20.10 with ENGINE's packages, taken from
 # its suite by name (apt resolves every dependency from bookworm: none needs a newer libc).
 install_engine() {
-  local root="$1" engine="$2" suite version
+  local root="$1" engine="$2" suite version pair extra=() pin
   suite="$(engine_suite "${engine}")"
   [[ "${suite}" != "${SUITE}" ]] || return 0
+  for pair in "${ENGINES[@]}"; do
+    [[ "${pair}" != "${engine}:${suite}:"* ]] || read -r -a extra <<<"${pair#"${engine}:${suite}:"}"
+  done
   log "installing Docker Engine ${engine} from ${suite}"
   printf 'deb %s %s main\n' "${MIRROR}" "${suite}" >"${root}/etc/apt/sources.list.d/${suite}.list"
-  run_in "${root}" apt-get update -q >&2
+  # Below bookworm's priority: only the packages named here come from the newer suite, and a dependency that
+  # would need its libc fails the build instead of upgrading half the system.
+  pin="${root}/etc/apt/preferences.d/${suite}"
+  printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n' "${suite}" >"${pin}"
+  # The mirror serves a fixed snapshot, whose sid Release file is past its Valid-Until (its signature is
+  # still checked).
+  run_in "${root}" apt-get update -q -o Acquire::Check-Valid-Until=false >&2
   run_in "${root}" apt-get install -y -q --no-install-recommends \
-    "docker.io/${suite}" "docker-cli/${suite}" "containerd/${suite}" >&2
-  rm -f "${root}/etc/apt/sources.list.d/${suite}.list"
+    "docker.io/${suite}" "docker-cli/${suite}" "containerd/${suite}" "${extra[@]}" >&2
+  rm -f "${root}/etc/apt/sources.list.d/${suite}.list" "${pin}"
   version="$(run_in "${root}" dockerd --version)"
   [[ "${version}" == "Docker version ${engine}."* ]] ||
-    die "${suite}'s docker.io is '${version}', not Engine ${engine}: update ENGINE_SUITES"
-  # From Engine 26 on, dockerd fails a container's start when it cannot turn IPv6 off on the container's
-  # IPv4-only interface, and nspawn keeps /proc/sys read-only; this is dockerd's own switch for that case.
-  printf '# docker-host-sandbox: /proc/sys is read-only under systemd-nspawn\nDOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1\n' \
-    >>"${root}/etc/default/docker"
+    die "${suite}'s docker.io is '${version}', not Engine ${engine}: update ENGINES"
 }
 
 configure_users() {
@@ -144,8 +151,9 @@ EOF
     run_in "${root}" systemctl mask "${unit}" >/dev/null 2>&1
   done
   install_cgroup_rw_unit "${root}"
+  install_net_sysctl_rw_unit "${root}"
   run_in "${root}" systemctl enable docker.service containerd.service \
-    docker-host-sandbox-cgroup-rw.service >/dev/null 2>&1
+    docker-host-sandbox-cgroup-rw.service docker-host-sandbox-net-sysctl-rw.service >/dev/null 2>&1
   # Debian's Distribution registry is there for registry tests; it runs only when a test starts it.
   run_in "${root}" systemctl disable docker-registry.service >/dev/null 2>&1
   : >"${root}/etc/machine-id"
@@ -181,6 +189,30 @@ ConditionVirtualization=container
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/local/sbin/docker-host-sandbox-cgroup-rw
+
+[Install]
+WantedBy=sysinit.target
+EOF
+}
+
+# nspawn mounts /proc/sys read-only, and from Engine 26 on dockerd fails a container's start when it cannot
+# turn IPv6 off on the container's interface (Engine 26's DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE escape is gone
+# in 28). /proc/sys/net holds only the settings of the guest's own network namespace, so that part is made
+# writable, before containerd; the rest of /proc/sys stays read-only.
+install_net_sysctl_rw_unit() {
+  local root="$1"
+  cat >"${root}/etc/systemd/system/docker-host-sandbox-net-sysctl-rw.service" <<'EOF'
+[Unit]
+Description=Make the network namespace's /proc/sys/net writable for dockerd (sandbox)
+DefaultDependencies=no
+Before=containerd.service docker.service sysinit.target
+ConditionVirtualization=container
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/mount --bind /proc/sys/net /proc/sys/net
+ExecStart=/bin/mount -o remount,bind,rw /proc/sys/net
 
 [Install]
 WantedBy=sysinit.target

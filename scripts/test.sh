@@ -4,7 +4,7 @@
 # tests (the component's real scripts over real SSH on disposable sandbox hosts) and engine tests (the
 # real Pulumi engine, built offline by scripts/engine.sh, driving the component against sandbox hosts).
 # Host and engine tests need root. The host tests run once more on each other Docker Engine the sandbox offers
-# (sandbox/build-rootfs.sh --engines: Debian 13's 26.1 beside Debian 12's 20.10).
+# (sandbox/build-rootfs.sh --engines lists them, the default first).
 # Installs what it needs first (scripts/setup.sh, the sandbox rootfs), and checks afterwards that no
 # loop device, network namespace or sandbox process was left behind.
 #

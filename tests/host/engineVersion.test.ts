@@ -1,13 +1,35 @@
-// The gate against a real dockerd older than a daemon.json key: the sandbox's Engine (Debian 12's 20.10, or 26.1
-// when the suite runs on it) is refused an Engine 28/29 key before anything changes, with the key, the release
-// that introduced it and the host's own version in the message; a key the host's Engine knows passes the same
-// gate and is applied.
+// The gate against a real dockerd older than a daemon.json key, on the Engine the suite runs on (Debian 12's 20.10,
+// 26.1 or 28.5): a key newer than that Engine is refused before anything changes, with the key, the release that
+// introduced it and the host's own version in the message; every key newer than the Engine is named at once; a
+// key the Engine knows passes the same gate and is applied, a key newer than 20.10 among them where the Engine has one.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+import { DAEMON_KEYS } from "../../components/dockerHost/daemonKeys";
+import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, TEST_ENGINE, upHost } from "./harness";
 
 const NAME = "t-engine";
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** Keys introduced after Engine 20.10, with a value of the key's type; the gate refuses them where the Engine lacks them. */
+const SAMPLE_VALUES: Readonly<Record<string, unknown>> = {
+    "log-format": "text",
+    "bip6": "fd00:1::1/64",
+    "allow-direct-routing": true,
+    "firewall-backend": "iptables",
+    "bridge-accept-fwmark": "0x1",
+};
+/** Those applied where the Engine has them: values that change nothing a sandbox host needs (bip6 would want IPv6). */
+const APPLIED = ["log-format", "allow-direct-routing"];
+const release = (key: string): string => DAEMON_KEYS[key]!.since!;
+/** a < b for major.minor[.patch] releases. */
+const older = (a: string, b: string): boolean => {
+    const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+    for (let i = 0; i < 3; i++) if ((x![i] ?? 0) !== (y![i] ?? 0)) return (x![i] ?? 0) < (y![i] ?? 0);
+    return false;
+};
+/** The sample keys this run's Engine lacks, and those it has. */
+const lacking = Object.keys(SAMPLE_VALUES).filter((key) => older(TEST_ENGINE, release(key))).sort();
+const known = APPLIED.filter((key) => !older(TEST_ENGINE, release(key)));
 
 describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipReason() }, () => {
     let host: SandboxHost;
@@ -25,22 +47,23 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
         dockerd: dockerdIdentity(host),
     });
 
-    it("runs on the Engine the host was booted with, older than 28", () => {
+    it("runs on the Engine the host was booted with", () => {
         assert.ok(version.startsWith(`${host.engine}.`), `dockerd ${version} on a host booted with Engine ${host.engine}`);
-        assert.ok(Number(version.split(".")[0]) < 28, version);
+        assert.ok(lacking.length >= 2, `the sample keys include at least two newer than Engine ${TEST_ENGINE}`);
     });
 
-    it("refuses an Engine 28.2 key in the gate, naming it, its release and the host's version; nothing changes", () => {
+    it("refuses a key newer than the Engine in the gate, naming it, its release and the host's version; nothing changes", () => {
+        const key = lacking[0]!;
         const before = state();
-        const { runs, result } = applySteps(host, configFor(host, { daemon: { extra: { "allow-direct-routing": true } } }));
+        const { runs, result } = applySteps(host, configFor(host, { daemon: { extra: { [key]: SAMPLE_VALUES[key] } } }));
         assert.equal(result, undefined);
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
-        assert.equal(runs[0]!.step.stdin, "REQUIRED_STORAGE_DRIVER=overlay2\nENGINE_REQUIREMENTS=allow-direct-routing@28.2.0\n");
+        assert.equal(runs[0]!.step.stdin, `REQUIRED_STORAGE_DRIVER=overlay2\nENGINE_REQUIREMENTS=${key}@${release(key)}\n`);
         assert.match(
             runs[0]!.stderr,
             new RegExp(
-                `Docker Engine ${esc(version)} on this host does not know the daemon\\.json key 'allow-direct-routing' \\(introduced in Engine 28\\.2\\.0\\); ` +
-                    "dockerd refuses to start on a key it does not know, so nothing was changed\\. Fix: upgrade Docker Engine on this host to 28\\.2\\.0 or later, or remove the key from daemon\\.extra\\.",
+                `Docker Engine ${esc(version)} on this host does not know the daemon\\.json key '${esc(key)}' \\(introduced in Engine ${esc(release(key))}\\); ` +
+                    `dockerd refuses to start on a key it does not know, so nothing was changed\\. Fix: upgrade Docker Engine on this host to ${esc(release(key))} or later, or remove the key from daemon\\.extra\\.`,
             ),
         );
         assert.deepEqual(state(), before);
@@ -48,18 +71,23 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
 
     it("names every key the Engine lacks at once, and the newest release in the fix", () => {
         const before = state();
-        const { runs } = applySteps(host, configFor(host, { daemon: { extra: { "firewall-backend": "iptables", bip6: "fd00:1::1/64", "log-level": "info" } } }));
+        const extra = Object.fromEntries([...lacking.map((key) => [key, SAMPLE_VALUES[key]]), ["log-level", "info"]]);
+        const { runs } = applySteps(host, configFor(host, { daemon: { extra } }));
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
-        assert.match(runs[0]!.stderr, /does not know the daemon\.json keys 'bip6' \(introduced in Engine 28\.0\.0\), 'firewall-backend' \(introduced in Engine 29\.0\.0\);/);
-        assert.match(runs[0]!.stderr, /Fix: upgrade Docker Engine on this host to 29\.0\.0 or later, or remove those keys from daemon\.extra\./);
+        const named = lacking.map((key) => `'${esc(key)}' \\(introduced in Engine ${esc(release(key))}\\)`).join(", ");
+        assert.match(runs[0]!.stderr, new RegExp(`does not know the daemon\\.json keys ${named};`));
+        const newest = lacking.map(release).reduce((a, b) => (older(a, b) ? b : a));
+        assert.match(runs[0]!.stderr, new RegExp(`Fix: upgrade Docker Engine on this host to ${esc(newest)} or later, or remove those keys from daemon\\.extra\\.`));
         assert.doesNotMatch(runs[0]!.stderr, /log-level/);
         assert.deepEqual(state(), before);
     });
 
-    it("passes a key the host's Engine knows, and the apply writes it", () => {
-        const result = apply(host, configFor(host, { daemon: { extra: { "log-level": "warn" } } }));
+    it("passes the keys the Engine knows, one newer than 20.10 among them where it has one, and the apply writes them", () => {
+        const extra = Object.fromEntries([["log-level", "warn"], ...known.map((key) => [key, SAMPLE_VALUES[key]])]);
+        const result = apply(host, configFor(host, { daemon: { extra } }));
         assert.equal(result.facts.serverVersion, version);
-        assert.equal(sh(host, "grep -c '^  \"log-level\": \"warn\",\\{0,1\\}$' /etc/docker/daemon.json").trim(), "1");
+        const written = JSON.parse(sh(host, "cat /etc/docker/daemon.json")) as Record<string, unknown>;
+        for (const [key, value] of Object.entries(extra)) assert.deepEqual(written[key], value, key);
         assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlay2");
     });
 });

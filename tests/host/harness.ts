@@ -32,7 +32,7 @@ export interface SandboxHost {
 
 /**
  * The Docker Engine every host of this test process boots with: DOCKER_HOST_TEST_ENGINE (scripts/test.sh runs
- * the host tests once more with "26.1"), else the sandbox's default (the first its recipe lists).
+ * the host tests once more on each other Engine), else the sandbox's default (the first its recipe lists).
  */
 export const TEST_ENGINE: string =
     process.env.DOCKER_HOST_TEST_ENGINE || spawnSync(join(__dirname, "../../sandbox/build-rootfs.sh"), ["--engines"], { encoding: "utf8" }).stdout.split("\n")[0]!;
