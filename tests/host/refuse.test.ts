@@ -1,9 +1,9 @@
-// Scenarios 2 and 7: a disk that already holds another filesystem, and a daemon on the vfs driver, are
-// refused with a clear error and nothing on the host changes; a data disk that fails to mount leaves
-// docker.service as it was (Docker never waits for a disk that does not mount).
+// Scenarios 2 and 7: a disk that already holds another filesystem, a daemon on the vfs driver and one on the
+// containerd image store are refused with a clear error and nothing on the host changes; a data disk that fails
+// to mount leaves docker.service as it was (Docker never waits for a disk that does not mount).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, upHost } from "./harness";
+import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, TEST_ENGINE, upHost } from "./harness";
 
 const preciousSha = (host: SandboxHost) =>
     sh(host, "d=$(mktemp -d); mount -o ro /dev/vdb \"$d\"; sha256sum \"$d/precious.txt\" | cut -d' ' -f1; umount \"$d\"; rmdir \"$d\"").trim();
@@ -46,6 +46,38 @@ describe("a host whose Docker runs the vfs driver", { skip: hostTestsSkipReason(
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
         assert.match(runs[0]!.stderr, /Docker uses storage driver 'vfs' on a 'ext4' filesystem \(\/var\/lib\/docker\), not 'overlay2'\. Changing the driver would hide every existing image and container, so nothing was changed\. Fix: /);
         assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), disk: sh(host, "blkid -p /dev/vdb || true") }, before);
+    });
+});
+
+describe("a host whose Docker keeps images in the containerd image store", {
+    skip: hostTestsSkipReason() ?? (Number(TEST_ENGINE.split(".")[0]) < 24 ? `the containerd image store needs Engine 24; this run's hosts run ${TEST_ENGINE}` : undefined),
+}, () => {
+    let host: SandboxHost;
+    before(() => {
+        host = upHost("t-snapshotter", "--no-disk");
+        // What a fresh Engine 29 install does by default, asked for explicitly on this older Engine.
+        sh(host, `printf '{"features": {"containerd-snapshotter": true}}\n' > /etc/docker/daemon.json && systemctl restart docker`);
+        sh(host, "docker import /usr/local/share/docker-host-sandbox/busybox.tar sandbox/busybox:latest >/dev/null && docker run -d --name keeper sandbox/busybox:latest sleep 2147483647 >/dev/null");
+    });
+    after(() => downHost("t-snapshotter"));
+
+    it("is refused by the gate, saying where the images are and how to turn the store off; nothing changes", () => {
+        assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlayfs");
+        const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), dockerd: dockerdIdentity(host) };
+        const { runs } = applySteps(host, configFor(host, {}));
+        assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
+        assert.match(runs[0]!.stderr, /Docker uses the containerd image store \(storage driver 'overlayfs'; a fresh Engine 29 install's default\): containerd keeps its images and layers in its own root, outside data-root \(\/var\/lib\/docker\)/);
+        assert.match(runs[0]!.stderr, /Fix: turn the store off by hand, setting "features": \{"containerd-snapshotter": false\} in \/etc\/docker\/daemon\.json and restarting Docker .* and keep it off in the stack with daemon\.features: \{"containerd-snapshotter": false\}\./);
+        assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), dockerd: dockerdIdentity(host) }, before);
+        assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
+    });
+
+    it("is configured once the store is off as the fix says, the stack keeping it off", () => {
+        sh(host, `printf '{"features": {"containerd-snapshotter": false}}\n' > /etc/docker/daemon.json && systemctl restart docker`);
+        const result = apply(host, configFor(host, { daemon: { features: { "containerd-snapshotter": false } } }));
+        assert.equal(result.facts.storageDriver, "overlay2");
+        assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlay2");
+        assert.deepEqual((JSON.parse(sh(host, "cat /etc/docker/daemon.json")) as { features?: unknown }).features, { "containerd-snapshotter": false });
     });
 });
 

@@ -64,6 +64,15 @@ check_engine() {
   fi
 }
 
+# containerd_image_store — true when Docker keeps images in containerd's snapshotters (the containerd image
+# store, Engine 24 on; the default of fresh installs from 29) instead of a graph driver under data-root. Asked
+# only on the way to a refusal.
+containerd_image_store() {
+  local status
+  status=$(docker info --format '{{json .DriverStatus}}' 2>/dev/null) || return 1
+  [[ $status == *'io.containerd.snapshotter'* ]]
+}
+
 main() {
   read_params REQUIRED_STORAGE_DRIVER ENGINE_REQUIREMENTS
   local required=$P_REQUIRED_STORAGE_DRIVER driver root backing version
@@ -80,6 +89,9 @@ main() {
   check_engine "$version" "$P_ENGINE_REQUIREMENTS"
 
   backing=$(findmnt -n -o FSTYPE --target "$root" 2>/dev/null || stat -f -c %T "$root" 2>/dev/null || echo unknown)
+  if [ "$driver" != "$required" ] && containerd_image_store; then
+    die "Docker uses the containerd image store (storage driver '$driver'; a fresh Engine 29 install's default): containerd keeps its images and layers in its own root, outside data-root ($root), which docker-host configures and moves for storage driver '$required'; nothing was changed. Fix: turn the store off by hand, setting \"features\": {\"containerd-snapshotter\": false} in /etc/docker/daemon.json and restarting Docker (images pulled under the store stay with containerd, unseen: pull them again, or docker save them before and docker load them after), and keep it off in the stack with daemon.features: {\"containerd-snapshotter\": false}."
+  fi
   if [ "$driver" != "$required" ]; then
     die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (its images must be re-pulled or exported and imported), or, if '$driver' is intended (btrfs, zfs or fuse-overlayfs), set daemon.storageDriver to it."
   fi
