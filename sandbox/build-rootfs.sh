@@ -178,21 +178,9 @@ awk '{ i = 7; while ($i != "-") i++ }
 done
 EOF
   chmod 0755 "${root}/usr/local/sbin/docker-host-sandbox-cgroup-rw"
-  cat >"${root}/etc/systemd/system/docker-host-sandbox-cgroup-rw.service" <<'EOF'
-[Unit]
-Description=Make cgroup v1 hierarchies writable for containerd/runc (sandbox)
-DefaultDependencies=no
-Before=containerd.service docker.service sysinit.target
-ConditionVirtualization=container
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/docker-host-sandbox-cgroup-rw
-
-[Install]
-WantedBy=sysinit.target
-EOF
+  install_boot_unit "${root}" docker-host-sandbox-cgroup-rw \
+    "Make cgroup v1 hierarchies writable for containerd/runc (sandbox)" \
+    /usr/local/sbin/docker-host-sandbox-cgroup-rw
 }
 
 # nspawn mounts /proc/sys read-only, and from Engine 26 on dockerd fails a container's start when it cannot
@@ -200,23 +188,23 @@ EOF
 # in 28). /proc/sys/net holds only the settings of the guest's own network namespace, so that part is made
 # writable, before containerd; the rest of /proc/sys stays read-only.
 install_net_sysctl_rw_unit() {
-  local root="$1"
-  cat >"${root}/etc/systemd/system/docker-host-sandbox-net-sysctl-rw.service" <<'EOF'
-[Unit]
-Description=Make the network namespace's /proc/sys/net writable for dockerd (sandbox)
-DefaultDependencies=no
-Before=containerd.service docker.service sysinit.target
-ConditionVirtualization=container
+  install_boot_unit "$1" docker-host-sandbox-net-sysctl-rw \
+    "Make the network namespace's /proc/sys/net writable for dockerd (sandbox)" \
+    "/bin/mount --bind /proc/sys/net /proc/sys/net" "/bin/mount -o remount,bind,rw /proc/sys/net"
+}
 
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/mount --bind /proc/sys/net /proc/sys/net
-ExecStart=/bin/mount -o remount,bind,rw /proc/sys/net
-
-[Install]
-WantedBy=sysinit.target
-EOF
+# install_boot_unit ROOT NAME DESCRIPTION COMMAND... — the oneshot unit NAME.service, which runs each COMMAND
+# (an ExecStart= line each) early in the guest's boot, before containerd and Docker. Enabled by the caller.
+install_boot_unit() {
+  local root="$1" name="$2" description="$3" command
+  shift 3
+  {
+    printf '[Unit]\nDescription=%s\nDefaultDependencies=no\n' "${description}"
+    printf 'Before=containerd.service docker.service sysinit.target\nConditionVirtualization=container\n\n'
+    printf '[Service]\nType=oneshot\nRemainAfterExit=yes\n'
+    for command in "$@"; do printf 'ExecStart=%s\n' "${command}"; done
+    printf '\n[Install]\nWantedBy=sysinit.target\n'
+  } >"${root}/etc/systemd/system/${name}.service"
 }
 
 # A busybox-only root filesystem tarball that `docker import` can load.
