@@ -266,6 +266,32 @@ DOCKER_VERSION=24.0.7; if verdict=$(dockerd_rejects /dev/null); then echo "rejec
         assert.equal(res.stdout, "rejected: unknown key: bogus\n");
     });
 
+    it("journal_tail waits a little for dockerd's last words, quotes each line once and leaves warnings out", () => {
+        // journalctl stubbed: journald has read dockerd's failure only by the third call; the unit's restarts
+        // repeat it, and a warning says "unable to" too.
+        const res = spawnSync(
+            "bash",
+            [
+                "-c",
+                `DH_STEP=t; source "$1"; calls=$(mktemp)
+journalctl() {
+  echo >>"$calls"
+  echo 'time="t" level=warning msg="unable to disable IPv6 router advertisement"'
+  if [ "$(wc -l <"$calls")" -ge 3 ]; then
+    printf '%s\\n' 'failed to load listeners: listen tcp 0.0.0.0:22: bind: address already in use' 'failed to load listeners: listen tcp 0.0.0.0:22: bind: address already in use'
+  fi
+  echo 'Starting docker.service - Docker Application Container Engine...'
+}
+journal_tail '2026-01-01 00:00:00'; echo "calls=$(wc -l <"$calls")"; rm -f "$calls"`,
+                "x",
+                join(SCRIPTS, "lib.sh"),
+            ],
+            { encoding: "utf8" },
+        );
+        assert.equal(res.status, 0, res.stderr);
+        assert.equal(res.stdout, "failed to load listeners: listen tcp 0.0.0.0:22: bind: address already in use\ncalls=3\n");
+    });
+
     it("reads docker info's fields each in its place, an empty one and spaces included", () => {
         // docker stubbed: the one line read_docker_info's template makes, the storage driver empty.
         const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker() { printf '{"x":1}\\x1f20.10.24\\x1f\\x1f/var/lib/my docker\\n'; }

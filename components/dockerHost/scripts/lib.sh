@@ -245,10 +245,16 @@ dockerd_rejects() {
 # ("unable to disable IPv6 router advertisement" is dockerd carrying on), and a line the unit's automatic
 # restarts repeated word for word is quoted once.
 journal_tail() {
-  local lines relevant
-  lines=$(journalctl -u docker.service --since "$1" --no-pager -o cat 2>/dev/null || true)
-  relevant=$(grep -iE 'unable to|level=(error|fatal)|invalid|directives|failed to (start|load|configure)|error (reconfiguring|reloading)' <<<"$lines" \
-    | grep -vE '^(Failed to start|docker\.service: )|level=(warning|info|debug) ' | awk '!seen[$0]++' | tail -n 5 || true)
+  local lines relevant tries=0
+  # journald may not have read a dying dockerd's last words when systemctl reports the failure: a failure
+  # path that finds none waits for them a little (5 x 0.2 s) before quoting the journal's last lines.
+  while :; do
+    lines=$(journalctl -u docker.service --since "$1" --no-pager -o cat 2>/dev/null || true)
+    relevant=$(grep -iE 'unable to|level=(error|fatal)|invalid|directives|failed to (start|load|configure)|error (reconfiguring|reloading)' <<<"$lines" \
+      | grep -vE '^(Failed to start|docker\.service: )|level=(warning|info|debug) ' | awk '!seen[$0]++' | tail -n 5 || true)
+    if [ -n "$relevant" ] || ((tries++ >= 5)); then break; fi
+    sleep 0.2
+  done
   if [ -n "$relevant" ]; then printf '%s\n' "$relevant"; else tail -n 10 <<<"$lines"; fi
 }
 
