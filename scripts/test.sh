@@ -27,9 +27,11 @@ main() {
   node_modules/.bin/tsc -p . # the program and the tests type-check (strict)
   # The stand-in command provider against upstream's published behaviour (per-property table, SSH server).
   (cd engine/pulumi-resource-command && go test -count=1 ./...)
-  local files=(tests/unit/*.test.ts) status=0 before after engine other_engines=()
+  local files=(tests/unit/*.test.ts) status=0 before after engine engines other_engines=()
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
-    mapfile -t other_engines < <(sandbox/build-rootfs.sh --engines | tail -n +2)
+    # Read whole first: a recipe that fails to list its Engines stops the run instead of skipping their passes.
+    engines=$(sandbox/build-rootfs.sh --engines)
+    mapfile -t other_engines < <(tail -n +2 <<<"$engines")
     sandbox/sandbox build >&2
     for engine in "${other_engines[@]}"; do sandbox/sandbox build --engine "$engine" >&2; done
     # Once, before the engine tests start in parallel: each would otherwise build a cold engine itself.

@@ -75,7 +75,7 @@ describe("daemon settings on a live host", { skip: hostTestsSkipReason() }, () =
         assert.equal(sh(host, "docker inspect -f '{{.State.Pid}}' keeper").trim(), containerPid);
     });
 
-    // A default runtime that does not exist passes `dockerd --validate` (Engine 26) and our own checks (a string); dockerd
+    // A default runtime that does not exist passes `dockerd --validate` (Engines 26 and 28) and our own checks (a string); dockerd
     // refuses it on a reload and fails to start on it, on every Engine.
     const BASE = { hosts: [LOCAL, "tcp://127.0.0.1:2375"], logMaxSize: "20m" };
     const NO_RUNTIME = { "default-runtime": "nope" };
