@@ -292,6 +292,26 @@ journal_tail '2026-01-01 00:00:00'; echo "calls=$(wc -l <"$calls")"; rm -f "$cal
         assert.equal(res.stdout, "failed to load listeners: listen tcp 0.0.0.0:22: bind: address already in use\ncalls=3\n");
     });
 
+    it("a transaction's ExecStopPost marks the job done and wakes the session's pause at once", () => {
+        // The session side pauses on the job's FIFO (read -t); the unit's ExecStopPost (txn.sh --after) of a
+        // step that succeeded ends that pause as it marks the job done, instead of leaving the session to
+        // wait out its poll. Without the wake the read below times out.
+        const job = mkdtempSync(join(tmpdir(), "dh-txn-"));
+        try {
+            writeFileSync(join(job, "rc"), "0\n");
+            const res = spawnSync(
+                "bash",
+                ["-c", `mkfifo -m 0600 "$2/pause"; exec 3<>"$2/pause"; bash "$1/txn.sh" --after "$2"; if read -r -t 2 -u 3; then echo woken; else echo "not woken"; fi`, "x", SCRIPTS, job],
+                { encoding: "utf8" },
+            );
+            assert.equal(res.status, 0, res.stderr);
+            assert.equal(res.stdout, "woken\n");
+            assert.ok(existsSync(join(job, "done")), "the job is marked done");
+        } finally {
+            rmSync(job, { recursive: true, force: true });
+        }
+    });
+
     it("reads docker info's fields each in its place, an empty one and spaces included", () => {
         // docker stubbed: the one line read_docker_info's template makes, the storage driver empty.
         const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker() { printf '{"x":1}\\x1f20.10.24\\x1f\\x1f/var/lib/my docker\\n'; }

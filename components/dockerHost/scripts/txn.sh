@@ -51,6 +51,8 @@ start() {
   # The unit reads its stdin from this file (0600: it may hold the TLS key) and removes it at once.
   (umask 077 && cat >"$job/stdin")
   : >"$job/log"
+  # Before the unit starts: its ExecStopPost wakes the follow loop below through it (wake_session).
+  mkfifo -m 0600 "$job/pause"
   systemd-run --quiet --collect --unit="$unit" --description="docker-host $step for $owner" \
     --property=Type=exec \
     --property=StandardOutput="append:$job/stdout" \
@@ -64,9 +66,9 @@ start() {
   # finished — only then is the job folder removed (systemd opens the log files again for ExecStopPost, which
   # could not start, and so could not recover a failed step, in a folder already gone). Every 0.1 s with
   # builtins only (a stat and a sleep per poll cost the host ≈ 3 ms of CPU, which ten hosts on a few cores
-  # feel: read -t on a FIFO nobody writes is the pause); the unit's state (a D-Bus call, ≈ 20 ms) only every
+  # feel: read -t on the job's FIFO is the pause, which ExecStopPost ends at once when the job is done, so a
+  # step does not wait out the rest of a poll); the unit's state (a D-Bus call, ≈ 20 ms) only every
   # second, for a unit that ended without a result or without its ExecStopPost.
-  mkfifo -m 0600 "$job/pause"
   exec {log_fd}<"$job/log" {pause_fd}<>"$job/pause"
   while :; do
     relay_log "$log_fd"
@@ -122,14 +124,20 @@ run() {
   exit "$rc"
 }
 
+# wake_session JOB_DIR — ends the session's pause now (a line into the job's FIFO). Opened read-write, which
+# never blocks, even when no session follows the job any more (the line is then dropped with the FIFO).
+wake_session() {
+  if [ -p "$1/pause" ]; then printf '\n' 1<>"$1/pause" || true; fi
+}
+
 # after JOB_DIR — ExecStopPost, whenever the unit stops: unless the step succeeded, recover under the lock
 # what it may have left (it may have been killed halfway), and leave a result for the session; then mark the
-# job done.
+# job done and wake the session.
 after() {
   local job=$1
   # However this ends: the session removes the job folder only after this mark.
-  AFTER_DONE=$job/done
-  trap ': >"$AFTER_DONE"' EXIT
+  AFTER_JOB=$job
+  trap ': >"$AFTER_JOB/done"; wake_session "$AFTER_JOB"' EXIT
   [ "$(cat "$job/rc" 2>/dev/null)" != 0 ] || exit 0
   [ -e "$job/rc" ] || log "the transaction ended without finishing (${SERVICE_RESULT:-?}: ${EXIT_CODE:-?} ${EXIT_STATUS:-?})"
   # The result first: the lock wait below ends this process (die) when another run holds the lock.
