@@ -55,6 +55,15 @@ describe("daemon settings on a live host", { skip: hostTestsSkipReason() }, () =
         assert.equal(result.action, "reload");
         assert.equal(dockerdIdentity(host), dockerd);
         assert.match(sh(host, "docker info --format '{{json .RegistryConfig.Mirrors}}'"), /mirror\.example\.com/);
+        // The result's facts are dockerd's after the reload: live-restore off and on again, each a reload.
+        const daemon = { hosts: [LOCAL, "tcp://127.0.0.1:2375"], logMaxSize: "20m", registryMirrors: ["https://mirror.example.com"] };
+        for (const liveRestore of [false, true]) {
+            const toggled = apply(host, configFor(host, { daemon: { ...daemon, liveRestore } }));
+            assert.equal(toggled.action, "reload");
+            assert.equal(toggled.facts.liveRestore, liveRestore);
+            assert.equal(sh(host, "docker info --format '{{.LiveRestoreEnabled}}'").trim(), String(liveRestore));
+        }
+        assert.equal(dockerdIdentity(host), dockerd);
     });
 
     it("refuses or rolls back a log level dockerd does not know; the container keeps running", () => {

@@ -182,10 +182,10 @@ record_applied() {
 }
 
 # print_result ACTION MIGRATED — the step's JSON result. Its facts are those verify (or, with no action, the
-# checks) read, except after a reload: dockerd applies a SIGHUP after systemctl returns, so they are read again.
+# checks) read: after a reload too, since reload_docker waited for dockerd's verdict, which it logs once the
+# new configuration is applied.
 print_result() {
   local action=$1 migrated=$2 listen="" disk=""
-  [ "$action" != reload ] || read_docker_info || true
   [ -e "$DH_DROPIN_LISTEN" ] && listen=$(cat "$DH_DROPIN_LISTEN")
   [ -e "$DH_DROPIN_DISK" ] && disk=$(cat "$DH_DROPIN_DISK")
   printf '{"action":"%s","migrated":%s,"dropIns":{"10-docker-host.conf":%s,"20-docker-host-data-disk.conf":%s},"facts":%s}\n' \
