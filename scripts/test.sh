@@ -4,7 +4,8 @@
 # tests (the component's real scripts over real SSH on disposable sandbox hosts) and engine tests (the
 # real Pulumi engine, built offline by scripts/engine.sh, driving the component against sandbox hosts).
 # Host and engine tests need root. The host tests run once more on each other Docker Engine the sandbox offers
-# (sandbox/build-rootfs.sh --engines lists them, the default first).
+# (sandbox/build-rootfs.sh --engines lists them, the default first); on the newest, so do the engine tests that
+# boot sandbox hosts (those that import the host harness).
 # Installs what it needs first (scripts/setup.sh, the sandbox rootfs), and checks afterwards that no
 # loop device, network namespace or sandbox process was left behind.
 #
@@ -27,7 +28,7 @@ main() {
   node_modules/.bin/tsc -p . # the program and the tests type-check (strict)
   # The stand-in command provider against upstream's published behaviour (per-property table, SSH server).
   (cd engine/pulumi-resource-command && go test -count=1 ./...)
-  local files=(tests/unit/*.test.ts) status=0 before after engine engines other_engines=()
+  local files=(tests/unit/*.test.ts) status=0 before after engine engines other_engines=() on_hosts=() engine_tests
   if [ "${DOCKER_HOST_SKIP_HOST_TESTS:-}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
     # Read whole first: a recipe that fails to list its Engines stops the run instead of skipping their passes.
     engines=$(sandbox/build-rootfs.sh --engines)
@@ -44,8 +45,16 @@ main() {
   node --import tsx --test --test-concurrency=4 --test-timeout=900000 "${files[@]}" || status=$?
   # After the first run, not beside it: the host tests' hosts have fixed names.
   for engine in "${other_engines[@]}"; do
-    log "the host tests again, on Docker Engine $engine"
-    DOCKER_HOST_TEST_ENGINE=$engine node --import tsx --test --test-concurrency=4 --test-timeout=900000 tests/host/*.test.ts || status=$?
+    on_hosts=(tests/host/*.test.ts)
+    if [ "$engine" = "${other_engines[-1]}" ]; then
+      # Read whole first: grep finding none stops the run instead of leaving the engine tests out unnoticed.
+      engine_tests=$(grep -l 'from "\.\./host/harness"' tests/engine/*.test.ts)
+      mapfile -t -O "${#on_hosts[@]}" on_hosts <<<"$engine_tests"
+      log "the host tests and the engine tests on hosts again, on Docker Engine $engine"
+    else
+      log "the host tests again, on Docker Engine $engine"
+    fi
+    DOCKER_HOST_TEST_ENGINE=$engine node --import tsx --test --test-concurrency=4 --test-timeout=900000 "${on_hosts[@]}" || status=$?
   done
   after=$(leftovers)
   if [ "$after" != "$before" ]; then
