@@ -307,6 +307,16 @@ journal_tail '2026-01-01 00:00:00'; echo "calls=$(wc -l <"$calls")"; rm -f "$cal
             assert.equal(res.status, 0, res.stderr);
             assert.equal(res.stdout, "woken\n");
             assert.ok(existsSync(join(job, "done")), "the job is marked done");
+            // No session reading (lost): it does not wait for one. The FIFO gone (the session removing the
+            // job folder): no file of that name is made, which would fail the session's rm -rf.
+            for (const prepare of ["", `rm -f "$2/pause"`]) {
+                rmSync(join(job, "done"));
+                const alone = spawnSync("bash", ["-c", `${prepare}
+bash "$1/txn.sh" --after "$2"`, "x", SCRIPTS, job], { encoding: "utf8", timeout: 10_000 });
+                assert.equal(alone.status, 0, alone.stderr);
+                assert.ok(existsSync(join(job, "done")), "the job is marked done");
+            }
+            assert.ok(!existsSync(join(job, "pause")), "no file made in the FIFO's place");
         } finally {
             rmSync(job, { recursive: true, force: true });
         }

@@ -124,10 +124,11 @@ run() {
   exit "$rc"
 }
 
-# wake_session JOB_DIR — ends the session's pause now (a line into the job's FIFO). Opened read-write, which
-# never blocks, even when no session follows the job any more (the line is then dropped with the FIFO).
+# wake_session JOB_DIR — ends the session's pause now (a line into the job's FIFO). Never blocks, and never
+# creates the FIFO's name: with no session reading (it was lost) the open fails (nonblock), and a session that
+# saw the done mark first may be removing the job folder, where a file made now would fail its `rm -rf`.
 wake_session() {
-  if [ -p "$1/pause" ]; then printf '\n' 1<>"$1/pause" || true; fi
+  printf '\n' | dd of="$1/pause" oflag=nonblock conv=nocreat,notrunc status=none 2>/dev/null || true
 }
 
 # after JOB_DIR — ExecStopPost, whenever the unit stops: unless the step succeeded, recover under the lock
