@@ -322,6 +322,30 @@ bash "$1/txn.sh" --after "$2"`, "x", SCRIPTS, job], { encoding: "utf8", timeout:
         }
     });
 
+    it("the transaction journal: a key set again replaces its line, the others stay, values kept whole", () => {
+        // lib.sh with its state folder in a temporary directory; everything else as on a host.
+        const dir = mkdtempSync(join(tmpdir(), "dh-journal-"));
+        try {
+            const res = spawnSync(
+                "bash",
+                [
+                    "-c",
+                    `DH_STEP=t; source <(sed -e "s#^readonly DH_STATE_DIR=.*#readonly DH_STATE_DIR=$2#" -e "s#^readonly DH_JOURNAL=.*#readonly DH_JOURNAL=$2/transaction#" "$1")
+printf '[%s]' "$(journal_get step)"; journal_begin apply; journal_set stopped 'c1 c2'; journal_set from_root '/a b=c'; journal_set stopped c3
+printf '[%s]' "$(journal_get step)" "$(journal_get stopped)" "$(journal_get from_root)" "$(journal_get stop)"; echo; cat "$DH_JOURNAL"; ls -A "$DH_STATE_DIR"`,
+                    "x",
+                    join(SCRIPTS, "lib.sh"),
+                    dir,
+                ],
+                { encoding: "utf8" },
+            );
+            assert.equal(res.status, 0, res.stderr);
+            assert.match(res.stdout, /^\[\]\[apply\]\[c3\]\[\/a b=c\]\[\]\nstep=apply\nsince=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\nfrom_root=\/a b=c\nstopped=c3\ntransaction\n$/);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("reads docker info's fields each in its place, an empty one and spaces included", () => {
         // docker stubbed: the one line read_docker_info's template makes, the storage driver empty.
         const res = spawnSync("bash", ["-c", `DH_STEP=t; source "$1"; docker() { printf '{"x":1}\\x1f20.10.24\\x1f\\x1f/var/lib/my docker\\n'; }

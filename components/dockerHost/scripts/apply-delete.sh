@@ -96,7 +96,7 @@ $verdict"
 
   backup_previous
   journal_begin apply-delete
-  START_TS=$(date '+%Y-%m-%d %H:%M:%S')
+  printf -v START_TS '%(%Y-%m-%d %H:%M:%S)T' -1
   if [ -n "$move" ]; then
     move_root "$live_root" "$orig_root" "$move"
     migrated=true

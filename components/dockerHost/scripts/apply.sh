@@ -186,8 +186,8 @@ record_applied() {
 # new configuration is applied.
 print_result() {
   local action=$1 migrated=$2 listen="" disk=""
-  [ -e "$DH_DROPIN_LISTEN" ] && listen=$(cat "$DH_DROPIN_LISTEN")
-  [ -e "$DH_DROPIN_DISK" ] && disk=$(cat "$DH_DROPIN_DISK")
+  [ -e "$DH_DROPIN_LISTEN" ] && listen=$(<"$DH_DROPIN_LISTEN")
+  [ -e "$DH_DROPIN_DISK" ] && disk=$(<"$DH_DROPIN_DISK")
   printf '{"action":"%s","migrated":%s,"dropIns":{"10-docker-host.conf":%s,"20-docker-host-data-disk.conf":%s},"facts":%s}\n' \
     "$action" "$migrated" "$(json_escape "$listen")" "$(json_escape "$disk")" "$DOCKER_FACTS_JSON"
 }
@@ -255,7 +255,9 @@ verify() {
 # count: a second-resolution --since would take in an earlier run's errors.
 reload_docker() {
   local cursor lines deadline
-  cursor=$(journalctl -u docker.service -n 1 --show-cursor -o cat --no-pager 2>/dev/null | sed -n 's/^-- cursor: //p')
+  # The cursor is journalctl's last line; read with bash's own regex (a process less per reload).
+  cursor=$(journalctl -u docker.service -n 1 --show-cursor -o cat --no-pager 2>/dev/null || true)
+  [[ $cursor =~ (^|$'\n')'-- cursor: '([^$'\n']*)$ ]] && cursor=${BASH_REMATCH[2]} || cursor=""
   systemctl reload docker.service || { printf 'systemctl reload docker.service failed\n'; return 1; }
   deadline=$((SECONDS + DH_RELOAD_SETTLE_SECONDS))
   while :; do
@@ -294,7 +296,7 @@ activate() {
   local action=$1 move=$2 old_pid refusal
   backup_previous
   journal_begin apply
-  START_TS=$(date '+%Y-%m-%d %H:%M:%S')
+  printf -v START_TS '%(%Y-%m-%d %H:%M:%S)T' -1
   old_pid=$(dockerd_pid)
   [ -z "$move" ] || move_root "$LIVE_ROOT" "$NEW_ROOT" "$move"
 
@@ -315,9 +317,9 @@ activate() {
 main() {
   local action move="" root_moves=no migrated=false
   parse_args "$@"
-  mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR" "$(dirname "$DH_DAEMON_JSON")" "$DH_DROPIN_DIR"
+  mkdir -p "$DH_STATE_DIR" "$DH_BACKUP_DIR" "${DH_DAEMON_JSON%/*}" "$DH_DROPIN_DIR"
   trap cleanup EXIT
-  NEW_JSON=$(mktemp "$(dirname "$DH_DAEMON_JSON")/.daemon.json.new.XXXXXX")
+  NEW_JSON=$(mktemp "${DH_DAEMON_JSON%/*}/.daemon.json.new.XXXXXX")
   NEW_DROPIN=$(mktemp "$DH_STATE_DIR/.dropin.XXXXXX")
   cat >"$NEW_JSON"
   check_before_change

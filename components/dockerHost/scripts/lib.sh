@@ -158,9 +158,9 @@ sha_of() {
 
 # write_file_atomic PATH MODE < content — replace PATH with stdin via a temp file and rename.
 write_file_atomic() {
-  local path=$1 mode=$2 tmp
-  mkdir -p "$(dirname "$path")"
-  tmp=$(mktemp "$(dirname "$path")/.$(basename "$path").XXXXXX")
+  local path=$1 mode=$2 dir=${1%/*} tmp
+  [ -d "$dir" ] || mkdir -p "$dir"
+  tmp=$(mktemp "$dir/.${path##*/}.XXXXXX")
   cat >"$tmp"
   chmod "$mode" "$tmp"
   mv -f "$tmp" "$path"
@@ -263,7 +263,7 @@ journal_tail() {
 # take_host_lock OWNER STEP WAIT_SECONDS — hold the host lock (fd 9, inherited by the step) until this
 # process and its children exit. Waits at most WAIT_SECONDS for another docker-host run, then fails naming it.
 take_host_lock() {
-  local owner=$1 step=$2 wait=$3 holder
+  local owner=$1 step=$2 wait=$3 holder now
   exec 9>>"$DH_LOCK_FILE"
   if ! flock -n 9; then
     holder=$(cat "$DH_LOCK_HOLDER" 2>/dev/null || echo "unknown")
@@ -271,7 +271,8 @@ take_host_lock() {
     flock -w "$wait" 9 \
       || die "another docker-host run holds this host's lock: $holder. Waited ${wait}s; this run changed nothing. Fix: let that run finish (journalctl -f -u 'docker-host-txn-*'), then run again, or raise lockTimeoutSeconds."
   fi
-  printf '%s, step %s, since %s (unit %s)\n' "$owner" "$step" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "${DH_UNIT:-none}" >"$DH_LOCK_HOLDER"
+  TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+  printf '%s, step %s, since %s (unit %s)\n' "$owner" "$step" "$now" "${DH_UNIT:-none}" >"$DH_LOCK_HOLDER"
 }
 
 # --- The transaction journal -------------------------------------------------------------------------
@@ -279,19 +280,41 @@ take_host_lock() {
 # (the plugin being disabled), docker (stopped), files (installed | verified), from_root/to_root (a
 # data-root move), copy_into (a copy this run created in an empty root).
 
+# The two below read the journal with bash builtins: a transaction calls them a dozen times, and each
+# process a step starts (a subshell, a grep) costs the host 1–2 ms of CPU. Only one step writes at a time
+# (the host lock), so the new version's temporary name is this shell's.
+
+# journal_set KEY VALUE — replaces KEY's line (a rename: a crash leaves the old journal or the new one).
 journal_set() {
-  local tmp
-  tmp=$(mktemp "$DH_STATE_DIR/.transaction.XXXXXX")
-  { if [ -e "$DH_JOURNAL" ]; then grep -v "^$1=" "$DH_JOURNAL" || true; fi; printf '%s=%s\n' "$1" "$2"; } >"$tmp"
+  local line tmp=$DH_STATE_DIR/.transaction.$$
+  {
+    if [ -e "$DH_JOURNAL" ]; then
+      while IFS= read -r line || [ -n "$line" ]; do
+        [[ $line == "$1="* ]] || printf '%s\n' "$line"
+      done <"$DH_JOURNAL"
+    fi
+    printf '%s=%s\n' "$1" "$2"
+  } >"$tmp"
   mv -f "$tmp" "$DH_JOURNAL"
 }
 
-journal_get() { sed -n "s/^$1=//p" "$DH_JOURNAL" 2>/dev/null | tail -n 1; }
+# journal_get KEY — KEY's value (its last line), empty when absent.
+journal_get() {
+  local line value=""
+  if [ -e "$DH_JOURNAL" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      [[ $line != "$1="* ]] || value=${line#"$1="}
+    done <"$DH_JOURNAL"
+  fi
+  printf '%s\n' "$value"
+}
 
 journal_begin() {
+  local since
   rm -f "$DH_JOURNAL"
   journal_set step "$1"
-  journal_set since "$(date '+%Y-%m-%d %H:%M:%S')"
+  printf -v since '%(%Y-%m-%d %H:%M:%S)T' -1
+  journal_set since "$since"
 }
 
 journal_end() { rm -f "$DH_JOURNAL"; }
@@ -609,9 +632,9 @@ PASS1_SKIPPED_MOUNTS=()
 # copied as data.
 # Sets LIVE_PASS_SINCE: when the pass began (epoch seconds, less one), for mark_stale_copies and copy_changed.
 copy_live() {
-  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started skip
+  local old=$1 new=$2 mode=$3 size there rc=0 errors vanished started skip now
   start_copy "$old" "$new" "$mode"
-  started=$(date +%s)
+  printf -v started '%(%s)T' -1
   mapfile -t PASS1_SKIPPED_MOUNTS < <(docker_mounts_below "$old")
   skip=$(mktemp)
   if ((${#PASS1_SKIPPED_MOUNTS[@]} > 0)); then
@@ -636,7 +659,8 @@ copy_live() {
       ;;
   esac
   LIVE_PASS_SINCE=$((started - 1))
-  mark_stale_copies "$new" "$LIVE_PASS_SINCE" "$(($(date +%s) + 1))"
+  printf -v now '%(%s)T' -1
+  mark_stale_copies "$new" "$LIVE_PASS_SINCE" "$((now + 1))"
   # What pass 1 wrote goes to the disk now, while Docker runs: left in the page cache, it is written back
   # while everything is stopped, and slows pass 2, the check and dockerd's start (its database syncs wait
   # for it): in the migration benchmark, a 3.6 GiB move kept the containers down 7.9 s, with this 3.6 s.
