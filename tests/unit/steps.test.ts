@@ -217,6 +217,11 @@ describe("host scripts", () => {
             spawnSync("bash", ["-c", `source "$1"; ${fn}`, "x", lib], { input: daemonJson, encoding: "utf8" });
         assert.equal(run('f=$(mktemp); cat >"$f"; json_top_string data-root "$f"').stdout.trim(), "/srv/ssd/docker-root");
         assert.equal(run('f=$(mktemp); cat >"$f"; json_top_string storage-driver "$f"').stdout.trim(), "overlay2");
+        // Only a top-level line counts (two spaces), the first one, the last key without its comma too; an
+        // escaped quote in the value is not read as its end; an absent key is empty.
+        const crafted = ['{', '  "log-opts": {', '    "data-root": "/nested"', '  },', '  "data-root": "/a b",', '  "data-root": "/second",', '  "odd": "x\\"y",', '  "last": "z"', '}', ''].join("\n");
+        const read = (key: string) => spawnSync("bash", ["-c", `source "$1"; f=$(mktemp); cat >"$f"; printf '[%s]' "$(json_top_string ${key} "$f")"; rm -f "$f"`, "x", lib], { input: crafted, encoding: "utf8" }).stdout;
+        assert.deepEqual(["data-root", "odd", "last", "absent"].map(read), ["[/a b]", "[]", "[z]", "[]"]);
         // The restart projection drops reloadable keys only.
         const projection = run('f=$(mktemp); cat >"$f"; restart_projection "$f"');
         assert.equal(projection.status, 0);

@@ -169,7 +169,13 @@ write_file_atomic() {
 # json_top_string KEY FILE — value of a top-level string key in a canonical daemon.json (rendered by
 # daemonJson.ts: one top-level key per line, indented by exactly two spaces). Empty when absent.
 json_top_string() {
-  sed -n "s/^  \"$1\": \"\\([^\"\\\\]*\\)\",\\{0,1\\}\$/\\1/p" "$2" | head -n 1
+  local line re='^  "'"$1"'": "([^"\\]*)",?$'
+  while IFS= read -r line; do
+    if [[ $line =~ $re ]]; then
+      printf '%s\n' "${BASH_REMATCH[1]}"
+      return 0
+    fi
+  done <"$2"
 }
 
 # json_has_top_key KEY FILE — true when the canonical daemon.json sets KEY.
@@ -477,7 +483,7 @@ check_space() {
   local old=$1 new=$2 existing=$2 size there=0 adds want avail
   size=$(du -sx --block-size=1 "$old" | cut -f1)
   [ ! -d "$new" ] || there=$(du -sx --block-size=1 "$new" | cut -f1)
-  while [ ! -d "$existing" ]; do existing=$(dirname "$existing"); done
+  while [ ! -d "$existing" ]; do existing=${existing%/*}; existing=${existing:-/}; done
   avail=$(df --output=avail --block-size=1 "$existing" | tail -n 1 | tr -d ' ')
   adds=$((size > there ? size - there : 0))
   want=$((adds + adds / 20 + DH_COPY_MARGIN_BYTES))
