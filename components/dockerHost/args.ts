@@ -215,7 +215,8 @@ export interface DaemonSettings {
     /** Debug logging ("debug").
      *  @default - unset (false) */
     readonly debug?: pulumi.Input<boolean>;
-    /** Feature flags ("features"), e.g. { buildkit: true }.
+    /** Feature flags ("features"), e.g. { buildkit: true }. "containerd-snapshotter": true is refused: the
+     *  containerd image store keeps images outside data-root.
      *  @default - none */
     readonly features?: pulumi.Input<{ readonly [name: string]: pulumi.Input<boolean> }>;
     /** Any other documented daemon.json key, verbatim: kebab-case key → the JSON value dockerd decodes. Keys

@@ -71,8 +71,9 @@ export function downHost(name: string): void {
     assert.equal(res.status, 0, `sandbox down ${name} failed:\n${res.stderr}`);
 }
 
-/** Runs a command on the host over SSH as `user`, feeding `input` on stdin — like remote.Command does. */
-export function ssh(host: SandboxHost, command: string, options: { user?: string; input?: string; timeoutMs?: number } = {}): Run {
+/** Runs a command on the host over SSH as `user`, feeding `input` on stdin — like remote.Command does (or a
+ *  file's bytes). */
+export function ssh(host: SandboxHost, command: string, options: { user?: string; input?: string | Buffer; timeoutMs?: number } = {}): Run {
     const res = spawnSync(
         "ssh",
         [...sshOptions(host), `${options.user ?? host.user}@${host.host}`, command],

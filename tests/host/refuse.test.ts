@@ -1,9 +1,10 @@
-// Scenarios 2 and 7: a disk that already holds another filesystem, a daemon on the vfs driver and one on the
-// containerd image store are refused with a clear error and nothing on the host changes; a data disk that fails
-// to mount leaves docker.service as it was (Docker never waits for a disk that does not mount).
+// Scenarios 2 and 7: a disk that already holds another filesystem, a daemon on the vfs driver and one on a
+// containerd image store that holds images are refused with a clear error and nothing on the host changes (an
+// empty store is turned off by the apply step's restart); a data disk that fails to mount leaves docker.service
+// as it was (Docker never waits for a disk that does not mount).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, TEST_ENGINE, upHost } from "./harness";
+import { apply, applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, sha256, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const preciousSha = (host: SandboxHost) =>
     sh(host, "d=$(mktemp -d); mount -o ro /dev/vdb \"$d\"; sha256sum \"$d/precious.txt\" | cut -d' ' -f1; umount \"$d\"; rmdir \"$d\"").trim();
@@ -61,23 +62,41 @@ describe("a host whose Docker keeps images in the containerd image store", {
     });
     after(() => downHost("t-snapshotter"));
 
-    it("is refused by the gate, saying where the images are and how to turn the store off; nothing changes", () => {
+    it("is refused by the gate while the store holds an image and a container, counting them; nothing changes", () => {
         assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlayfs");
         const before = { daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), dockerd: dockerdIdentity(host) };
         const { runs } = applySteps(host, configFor(host, {}));
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
-        assert.match(runs[0]!.stderr, /Docker uses the containerd image store \(storage driver 'overlayfs'; a fresh Engine 29 install's default\): containerd keeps its images and layers in its own root, outside data-root \(\/var\/lib\/docker\)/);
-        assert.match(runs[0]!.stderr, /Fix: turn the store off by hand, setting "features": \{"containerd-snapshotter": false\} in \/etc\/docker\/daemon\.json and restarting Docker .* and keep it off in the stack with daemon\.features: \{"containerd-snapshotter": false\}\./);
+        assert.match(
+            runs[0]!.stderr,
+            /Docker uses the containerd image store \(storage driver 'overlayfs'; a fresh Engine 29 install's default\), which holds 1 image\(s\) and 1 container\(s\): containerd keeps them in its own root, outside data-root \(\/var\/lib\/docker\)/,
+        );
+        assert.match(runs[0]!.stderr, /Fix: keep what you need .* and re-run: docker-host turns an empty store off itself\./);
+        // The apply step checks again under the host lock (an image pulled after the gate): run alone, it
+        // refuses too.
+        const applyStep = hostSteps(configFor(host, {})).find((st) => st.name === "apply")!;
+        const alone = ssh(host, applyStep.create, { input: applyStep.stdin });
+        assert.equal(alone.status, 1);
+        assert.match(alone.stderr, /Docker uses storage driver 'overlayfs', not 'overlay2'; nothing was changed \(see the gate step\)\./);
         assert.deepEqual({ daemon: remoteSha(host, "/etc/docker/daemon.json"), units: remoteTreeSha(host, "/etc/systemd/system"), dockerd: dockerdIdentity(host) }, before);
         assert.equal(sh(host, "docker inspect -f '{{.State.Running}}' keeper").trim(), "true");
     });
 
-    it("is configured once the store is off as the fix says, the stack keeping it off", () => {
-        sh(host, `printf '{"features": {"containerd-snapshotter": false}}\n' > /etc/docker/daemon.json && systemctl restart docker`);
-        const result = apply(host, configFor(host, { daemon: { features: { "containerd-snapshotter": false } } }));
-        assert.equal(result.facts.storageDriver, "overlay2");
+    it("is turned off by the apply step's restart once the store is empty, Docker then on overlay2 with the stack's daemon.json", () => {
+        sh(host, "docker rm -f keeper >/dev/null && docker image rm sandbox/busybox:latest >/dev/null");
+        const before = dockerdIdentity(host);
+        const { runs, result } = applySteps(host, configFor(host, {}));
+        assert.equal(runs.find((r) => r.status !== 0), undefined, runs.map((r) => r.stderr).join("\n"));
+        assert.match(runs[0]!.stderr, /Docker uses the containerd image store, which holds no image and no container \(a fresh install\): the apply step's restart turns it off, starting Docker on storage driver 'overlay2'/);
+        assert.match(runs[1]!.stderr, /turning off the containerd image store, which holds no image and no container: Docker restarts on storage driver 'overlay2'/);
+        assert.equal(result!.action, "restart");
+        assert.equal(result!.facts.storageDriver, "overlay2");
+        assert.notEqual(dockerdIdentity(host), before);
         assert.equal(sh(host, "docker info --format '{{.Driver}}'").trim(), "overlay2");
-        assert.deepEqual((JSON.parse(sh(host, "cat /etc/docker/daemon.json")) as { features?: unknown }).features, { "containerd-snapshotter": false });
+        assert.equal(sh(host, "sha256sum < /etc/docker/daemon.json | cut -d' ' -f1").trim(), sha256(runs[1]!.step.stdin!));
+        // And it stays off: the next apply changes nothing.
+        const again = apply(host, configFor(host, {}));
+        assert.equal(again.action, "none");
     });
 });
 

@@ -36,6 +36,12 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
     { name: "typed key in extra", config: host({ extra: { "live-restore": true } }), key: "daemon.extra.live-restore", message: 'has a typed setting. Fix: use daemon.liveRestore instead of extra["live-restore"].' },
     { name: "deprecated graph", config: host({ extra: { graph: "/x" } }), key: "daemon.extra.graph", message: "is deprecated and removed from dockerd. Fix: use daemon.dataRoot." },
     { name: "storage driver not allowed", config: host({ storageDriver: "aufs" }), key: "daemon.storageDriver", message: '"aufs" is not allowed. Fix: use one of "overlay2", "btrfs", "zfs", "fuse-overlayfs".' },
+    {
+        name: "the containerd image store turned on",
+        config: host({ features: { buildkit: true, "containerd-snapshotter": true } }),
+        key: "daemon.features.containerd-snapshotter",
+        message: 'true keeps images and layers in containerd\'s own root, outside data-root, which docker-host configures and moves for storage driver "overlay2". Fix: remove it (or set it to false): with storage-driver in daemon.json, Docker uses that driver.',
+    },
     { name: "dns not an IP", config: host({ dns: ["8.8.8"] }), key: "daemon.dns[0]", message: '"8.8.8" is not an IP address. Fix: use e.g. "1.1.1.1".' },
     { name: "data-root off the data disk", config: host({ dataRoot: "/srv/docker" }, { dataDisk: { device: "/dev/vdb", mountPoint: "/data" } }), key: "daemon.dataRoot", message: '"/srv/docker" is not on the data disk mounted at "/data". Fix: put it under the mount point, e.g. "/data/docker", or leave it unset.' },
     { name: "device with shell", config: host({}, { dataDisk: { device: "vdb; rm -rf /" } }), key: "dataDisk.device", message: '"vdb; rm -rf /" is not a device path. Fix: use a path under /dev, e.g. "/dev/vdb" or "/dev/disk/by-id/nvme-…".' },

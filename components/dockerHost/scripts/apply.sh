@@ -37,6 +37,8 @@ START_TS=""
 READY_TIMEOUT=""
 RESTART_CLASS=""
 REQUIRED_DRIVER=""
+# yes when this apply turns off a containerd image store that holds nothing (turns_off_empty_store).
+STORE_OFF=no
 NEW_ROOT=""
 LIVE_ROOT=""
 
@@ -209,9 +211,26 @@ parse_args() {
   [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "ready-timeout must be a number of seconds"
 }
 
+# turns_off_empty_store — the running Docker keeps images in a containerd image store that holds no image
+# and no container (a fresh Engine 29 install), and the new daemon.json does not turn the store on
+# (features.containerd-snapshotter true, a line of its own in the canonical form; validate/daemon.ts refuses
+# it): it names a graph driver, which dockerd then starts on, so the restart turns the store off, hiding
+# nothing. Asked again here, under the host lock, because an image pulled since the gate would vanish from
+# sight.
+turns_off_empty_store() {
+  local json
+  json=$(<"$NEW_JSON")
+  if [[ $json =~ $'\n  "features": {\n'([^}]*)$'\n  }' ]] &&
+    [[ $'\n'${BASH_REMATCH[1]}$'\n' =~ $'\n    "containerd-snapshotter": true'(,)?$'\n' ]]; then
+    return 1
+  fi
+  containerd_store_contents && ((STORE_IMAGES == 0 && STORE_CONTAINERS == 0))
+}
+
 # check_before_change — every check that needs no change: the daemon.json received (canonical, and valid to
-# dockerd where it can say), Docker answering on the required storage driver, and the data-root it names.
-# Sets REQUIRED_DRIVER, NEW_ROOT and LIVE_ROOT; renders the listen drop-in into NEW_DROPIN.
+# dockerd where it can say), Docker answering on the required storage driver (or on an empty containerd image
+# store, which the restart turns off), and the data-root it names. Sets REQUIRED_DRIVER, STORE_OFF, NEW_ROOT
+# and LIVE_ROOT; renders the listen drop-in into NEW_DROPIN.
 check_before_change() {
   local live_driver verdict
   [ -s "$NEW_JSON" ] || die "received an empty daemon.json on stdin"
@@ -222,7 +241,9 @@ check_before_change() {
   REQUIRED_DRIVER=$(json_top_string storage-driver "$NEW_JSON")
   live_driver=$DOCKER_DRIVER
   if [ -n "$REQUIRED_DRIVER" ] && [ "$live_driver" != "$REQUIRED_DRIVER" ]; then
-    die "Docker uses storage driver '$live_driver', not '$REQUIRED_DRIVER'; nothing was changed (see the gate step)."
+    turns_off_empty_store || die "Docker uses storage driver '$live_driver', not '$REQUIRED_DRIVER'; nothing was changed (see the gate step)."
+    STORE_OFF=yes
+    log "turning off the containerd image store, which holds no image and no container: Docker restarts on storage driver '$REQUIRED_DRIVER'"
   fi
   NEW_ROOT=$(json_top_string data-root "$NEW_JSON")
   NEW_ROOT=${NEW_ROOT:-$DH_DEFAULT_ROOT}
@@ -325,6 +346,8 @@ main() {
   check_before_change
   [ "$NEW_ROOT" = "$LIVE_ROOT" ] || root_moves=yes
   action=$(decide_action "$root_moves") || exit 1
+  # Only a restart switches the image store (even if daemon.json already said so).
+  [ "$STORE_OFF" = no ] || action=restart
   log "action: $action (restart-class digest ${RESTART_CLASS:-n/a}); data-root $LIVE_ROOT -> $NEW_ROOT"
   # The last check before the first change: where the data goes, and whether it fits there.
   if [ "$root_moves" = yes ]; then

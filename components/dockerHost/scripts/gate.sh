@@ -3,7 +3,8 @@
 # for every daemon.json key the plan will write (a dockerd refuses to start on a key it does not know, and
 # Debian 12's 20.10 has no --validate to say so beforehand), the kernel must support overlay, and Docker
 # must already use the required storage driver (switching drivers hides every existing image and
-# container, so that is never done silently). Read-only.
+# container, so that is never done silently) — except a containerd image store that holds nothing (a fresh
+# Engine 29 install), which the apply step's restart turns off. Read-only.
 #
 # stdin:  REQUIRED_STORAGE_DRIVER=overlay2
 #         ENGINE_REQUIREMENTS=allow-direct-routing@28.2.0 firewall-backend@29.0.0
@@ -64,13 +65,20 @@ check_engine() {
   fi
 }
 
-# containerd_image_store — true when Docker keeps images in containerd's snapshotters (the containerd image
-# store, Engine 24 on; the default of fresh installs from 29) instead of a graph driver under data-root. Asked
-# only on the way to a refusal.
-containerd_image_store() {
-  local status
-  status=$(docker info --format '{{json .DriverStatus}}' 2>/dev/null) || return 1
-  [[ $status == *'io.containerd.snapshotter'* ]]
+# check_containerd_store ROOT REQUIRED — when Docker keeps images in containerd's snapshotters (the
+# containerd image store, Engine 24 on; the default of fresh installs from 29) instead of a graph driver
+# under data-root: pass when the store holds no image and no container, else refuse, saying what it holds.
+# The apply step's daemon.json names storage driver REQUIRED (a graph driver) and never turns the store on
+# (validate/daemon.ts), and dockerd then starts on that driver, so its restart turns the store off: an empty
+# store hides nothing. Returns 1 when Docker does not use the store (the caller's refusal).
+check_containerd_store() {
+  local root=$1 required=$2
+  containerd_store_contents || return 1
+  if ((STORE_IMAGES == 0 && STORE_CONTAINERS == 0)); then
+    log "Docker uses the containerd image store, which holds no image and no container (a fresh install): the apply step's restart turns it off, starting Docker on storage driver '$required'"
+    return 0
+  fi
+  die "Docker uses the containerd image store (storage driver '$DOCKER_DRIVER'; a fresh Engine 29 install's default), which holds $STORE_IMAGES image(s) and $STORE_CONTAINERS container(s): containerd keeps them in its own root, outside data-root ($root), and Docker on storage driver '$required', which docker-host configures and moves, would no longer see them; nothing was changed. Fix: keep what you need (docker save the images to docker load them after, note how the containers were run), remove the containers and images (docker rm -f, docker image prune -a) and re-run: docker-host turns an empty store off itself. Or turn the store off yourself, setting \"features\": {\"containerd-snapshotter\": false} in $DH_DAEMON_JSON and restarting Docker (what it holds stays with containerd, unseen)."
 }
 
 main() {
@@ -89,10 +97,7 @@ main() {
   check_engine "$version" "$P_ENGINE_REQUIREMENTS"
 
   backing=$(findmnt -n -o FSTYPE --target "$root" 2>/dev/null || stat -f -c %T "$root" 2>/dev/null || echo unknown)
-  if [ "$driver" != "$required" ] && containerd_image_store; then
-    die "Docker uses the containerd image store (storage driver '$driver'; a fresh Engine 29 install's default): containerd keeps its images and layers in its own root, outside data-root ($root), which docker-host configures and moves for storage driver '$required'; nothing was changed. Fix: turn the store off by hand, setting \"features\": {\"containerd-snapshotter\": false} in $DH_DAEMON_JSON and restarting Docker (images pulled under the store stay with containerd, unseen: pull them again, or docker save them before and docker load them after), and keep it off in the stack with daemon.features: {\"containerd-snapshotter\": false}."
-  fi
-  if [ "$driver" != "$required" ]; then
+  if [ "$driver" != "$required" ] && ! check_containerd_store "$root" "$required"; then
     die "Docker uses storage driver '$driver' on a '$backing' filesystem ($root), not '$required'. Changing the driver would hide every existing image and container, so nothing was changed. Fix: move this host to '$required' by hand (its images must be re-pulled or exported and imported), or, if '$driver' is intended (btrfs, zfs or fuse-overlayfs), set daemon.storageDriver to it."
   fi
   log "ok: Docker $version, storage driver $driver on $backing"

@@ -135,6 +135,18 @@ read_docker_info() {
   [ -n "$DOCKER_VERSION" ] && [ -n "$DOCKER_ROOT" ]
 }
 
+# containerd_store_contents — when Docker keeps images in the containerd image store (its DriverStatus names
+# a containerd snapshotter; Engine 24 on, the default of fresh installs from 29), sets STORE_IMAGES and
+# STORE_CONTAINERS to docker info's counts, which are then the store's; fails when Docker uses a graph driver
+# or does not answer.
+containerd_store_contents() {
+  local out
+  out=$(docker info --format '{{.Images}} {{.Containers}} {{json .DriverStatus}}' 2>/dev/null) || return 1
+  [[ $out =~ ^([0-9]+)\ ([0-9]+)\ (.*)$ ]] && [[ ${BASH_REMATCH[3]} == *'io.containerd.snapshotter'* ]] || return 1
+  # shellcheck disable=SC2034 # read by gate.sh and apply.sh
+  STORE_IMAGES=${BASH_REMATCH[1]} STORE_CONTAINERS=${BASH_REMATCH[2]}
+}
+
 # wait_for_docker SECONDS — poll until dockerd answers (read_docker_info: its facts are set); bounded.
 wait_for_docker() {
   local deadline=$((SECONDS + $1))

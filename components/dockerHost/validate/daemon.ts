@@ -47,7 +47,21 @@ export function daemonIssues(d: Daemon, ctx: DaemonContext, report: AddIssue): v
     networkIssues(d, add);
     nameIssues(d, add);
     listenerIssues(d, ctx, add);
+    featureIssues(d, add);
     if (d.extra) extraIssues(d.extra, add);
+}
+
+/** The containerd image store keeps images and layers in containerd's own root, outside data-root (which
+ *  docker-host moves to the data disk), on no storage driver the gate can require. A daemon.json that names a
+ *  storage driver and leaves the store unset turns it off (an empty store is turned off on a fresh Engine 29;
+ *  gate.sh refuses one that holds images). */
+function featureIssues(d: Daemon, add: AddIssue): void {
+    if (d.features?.["containerd-snapshotter"] === true) {
+        add(
+            "features.containerd-snapshotter",
+            `true keeps images and layers in containerd's own root, outside data-root, which docker-host configures and moves for storage driver "${d.storageDriver ?? "overlay2"}". Fix: remove it (or set it to false): with storage-driver in daemon.json, Docker uses that driver.`,
+        );
+    }
 }
 
 /** No control characters anywhere: they could end a parameter line or a unit file line early. */
