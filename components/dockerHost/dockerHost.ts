@@ -191,7 +191,7 @@ export class DockerHost extends pulumi.ComponentResource {
         }
         if (preview) this.log(planInWords(name, live, desired));
         if (!settings.detectDrift) return undefined;
-        const report = describeDrift(name, live, { dataRoot: desired.dataRoot, storageDriver: daemon.effective.storageDriver ?? "overlay2" });
+        const report = describeDrift(name, live, desired);
         report.findings.forEach((finding) => void pulumi.log.warn(finding, this));
         return report.repairToken;
     }

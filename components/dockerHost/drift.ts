@@ -21,7 +21,8 @@ export interface LiveState {
     readonly plan?: PlanReading;
 }
 
-/** The part of the probe a plan needs: the data disk's drop-in, the size of a root that would move, the disk. */
+/** The part of the probe a plan needs: the data disk's drop-in, the size of a root that would move, the disk,
+ *  and the containerd image store. */
 export interface PlanReading {
     /** The docker.service drop-in of the data disk (20-docker-host-data-disk.conf), "" when absent. */
     readonly diskDropIn: string;
@@ -29,6 +30,9 @@ export interface PlanReading {
     readonly rootSize?: RootSize;
     /** The data disk's state, read only when the host has one configured. */
     readonly dataDisk?: DataDiskReading;
+    /** What Docker's containerd image store holds (docker info's counts), read only when Docker runs on
+     *  another storage driver than the one wanted and that driver is a containerd snapshotter (gate.sh). */
+    readonly imageStore?: { readonly images: number; readonly containers: number };
 }
 
 /** `du -x --block-size=1` of the live root, the measure the apply step's fit check uses (lib.sh). */
@@ -52,9 +56,11 @@ export interface MountReading {
     readonly filesystem: string;
 }
 
-/** What the plan part of the probe looks at: the desired data-root and data disk (user values, validated). */
+/** What the plan part of the probe looks at: the desired data-root, storage driver and data disk (user
+ *  values, validated). */
 export interface PlanTarget {
     readonly dataRoot: string;
+    readonly storageDriver: string;
     readonly dataDisk?: { readonly device: string; readonly mountPoint: string };
 }
 
@@ -87,14 +93,16 @@ const PLAN_SECTIONS = [
     // blkid exits 2 on a device without any signature (blank).
     `if [ -n "$device" ]; then if [ -b "$device" ]; then echo present; $s blkid -p -o export -- "$device" 2>/dev/null; echo "status=$?"; else echo missing; fi; fi; printf '\\0'`,
     `if [ -n "$mount_point" ]; then findmnt -rn -o SOURCE,FSTYPE --mountpoint "$mount_point" 2>/dev/null; fi; printf '\\0'`,
+    // On another driver than the one wanted: the containerd image store's counts, as the gate reads them.
+    `if [ -n "$info" ] && [ "\${info##* }" != "$want_driver" ]; then $s docker info --format '{{.Images}} {{.Containers}} {{json .DriverStatus}}' 2>/dev/null; fi; printf '\\0'`,
 ];
 const DRIFT_COMMAND = [SUDO, ...DRIFT_SECTIONS].join("; ");
-const PLAN_COMMAND = ["IFS= read -r want_root; IFS= read -r device; IFS= read -r mount_point", SUDO, ...DRIFT_SECTIONS, ...PLAN_SECTIONS].join("; ");
+const PLAN_COMMAND = ["IFS= read -r want_root; IFS= read -r want_driver; IFS= read -r device; IFS= read -r mount_point", SUDO, ...DRIFT_SECTIONS, ...PLAN_SECTIONS].join("; ");
 
 /** The probe's command and stdin: the drift check's reads, plus the plan's when there is a target. */
 export function probeCommand(target?: PlanTarget): { command: string; stdin: string } {
     if (!target) return { command: DRIFT_COMMAND, stdin: "" };
-    const values = [target.dataRoot, target.dataDisk?.device ?? "", target.dataDisk?.mountPoint ?? ""];
+    const values = [target.dataRoot, target.storageDriver, target.dataDisk?.device ?? "", target.dataDisk?.mountPoint ?? ""];
     // Validation admits only plain paths; a line break would shift the values the command reads.
     for (const v of values) if (!/^[A-Za-z0-9._@+/-]*$/.test(v)) throw new Error(`internal: probe value ${JSON.stringify(v)} is not a plain path`);
     return { command: PLAN_COMMAND, stdin: values.map((v) => `${v}\n`).join("") };
@@ -111,14 +119,23 @@ export function parseLiveState(stdout: string): LiveState {
         dropIn: parts[2]!,
         appliedDropIn: parts[3]!,
         ...(root && driver ? { dockerRootDir: root, storageDriver: driver } : {}),
-        ...(parts.length >= 10 ? { plan: parsePlanReading(parts.slice(5, 9), root) } : {}),
+        ...(parts.length >= 10 ? { plan: parsePlanReading(parts.slice(5, 10), root) } : {}),
     };
 }
 
-function parsePlanReading([diskDropIn, du, disk, mount]: string[], liveRoot: string | undefined): PlanReading {
+function parsePlanReading([diskDropIn, du, disk, mount, store]: string[], liveRoot: string | undefined): PlanReading {
     const rootSize = du === "" ? undefined : parseRootSize(du!, liveRoot ?? "");
     const dataDisk = disk === "" ? undefined : parseDataDisk(disk!, mount!);
-    return { diskDropIn: diskDropIn!, ...(rootSize ? { rootSize } : {}), ...(dataDisk ? { dataDisk } : {}) };
+    const imageStore = parseImageStore(store ?? "");
+    return { diskDropIn: diskDropIn!, ...(rootSize ? { rootSize } : {}), ...(dataDisk ? { dataDisk } : {}), ...(imageStore ? { imageStore } : {}) };
+}
+
+/** "IMAGES CONTAINERS DRIVER_STATUS_JSON": the counts when the status names a containerd snapshotter (as
+ *  lib.sh's containerd_store_contents decides). */
+function parseImageStore(text: string): PlanReading["imageStore"] {
+    const m = /^(\d+) (\d+) (.*)$/s.exec(text.trim());
+    if (!m || !m[3]!.includes("io.containerd.snapshotter")) return undefined;
+    return { images: Number(m[1]), containers: Number(m[2]) };
 }
 
 /** du's "BYTES<TAB>PATH" lines then "status=N": the root's own line when du got there, else the sum so far. */

@@ -10,10 +10,12 @@
 //   stays       in force    otherwise     restart      restart (keys; containers …)
 //
 // "reloadable": both files canonical and equal apart from the keys dockerd reloads (RELOADABLE_DAEMON_KEYS,
-// as restartClassDigest projects them). The data disk's step comes first ("format DEVICE as FS, mount at
+// as restartClassDigest projects them). Before all, the gate (gate.sh): Docker on another storage driver than
+// the one wanted is refused, and the line says only that — unless it is an empty containerd image store,
+// which the apply step's restart turns off. The data disk's step comes first ("format DEVICE as FS, mount at
 // MOUNT"). What the plan cannot see the same way as the host: a drop-in edited on disk while dockerd runs
 // with the right one (the host rewrites it with a reload; the plan says nothing to change).
-import { DATA_DISK_DEFAULTS, HostSettings } from "./args";
+import { DATA_DISK_DEFAULTS, HostSettings, StorageDriver } from "./args";
 import { changedDaemonKeys, DaemonConfig, isCanonicalDaemonJson, restartClassDigest } from "./daemonJson";
 import { DataDiskReading, LiveState, PlanTarget, RootSize, ROOT_SIZE_SECONDS } from "./drift";
 import { HOST_PATHS } from "./hostConstants";
@@ -39,6 +41,8 @@ export interface DesiredHost {
     readonly daemonJson: string;
     /** The data-root Docker will run on (Docker's default when the config sets none). */
     readonly dataRoot: string;
+    /** The storage driver the gate requires and daemon.json names. */
+    readonly storageDriver: string;
     /** Whether the new daemon.json turns live-restore on. */
     readonly liveRestore: boolean;
     readonly dataDisk?: { readonly device: string; readonly filesystem: string; readonly mountPoint: string };
@@ -50,6 +54,7 @@ export function desiredHost(settings: Pick<HostSettings, "dataDisk">, daemon: Da
     return {
         daemonJson: daemon.text,
         dataRoot: daemon.effective.dataRoot ?? HOST_PATHS.defaultDataRoot,
+        storageDriver: daemon.effective.storageDriver ?? StorageDriver.Overlay2,
         liveRestore: daemon.effective.liveRestore === true,
         ...(disk
             ? {
@@ -67,6 +72,7 @@ export function desiredHost(settings: Pick<HostSettings, "dataDisk">, daemon: Da
 export function planTarget(desired: DesiredHost): PlanTarget {
     return {
         dataRoot: desired.dataRoot,
+        storageDriver: desired.storageDriver,
         ...(desired.dataDisk ? { dataDisk: { device: desired.dataDisk.device, mountPoint: desired.dataDisk.mountPoint } } : {}),
     };
 }
@@ -84,6 +90,9 @@ export function planInWords(hostName: string, live: LiveState, desired: DesiredH
     if (live.dockerRootDir === undefined) {
         return line("warning", "unknown, Docker is not answering there (docker info failed); the apply step refuses to change a host whose dockerd is down");
     }
+    const storeOff = live.storageDriver !== desired.storageDriver && reading.imageStore !== undefined;
+    const refusal = gateRefusal(live, desired);
+    if (refusal) return line("warning", `the gate refuses: ${refusal}; nothing changes`);
     const parts: string[] = [];
     let severity: PlanLine["severity"] = "info";
 
@@ -97,14 +106,16 @@ export function planInWords(hostName: string, live: LiveState, desired: DesiredH
         }
     }
 
+    if (storeOff) parts.push(`turn off the containerd image store, which holds no image and no container (Docker restarts on storage driver ${desired.storageDriver})`);
+
     const moves = live.dockerRootDir !== desired.dataRoot;
     if (moves) parts.push(`move data-root ${live.dockerRootDir} → ${desired.dataRoot}, ${sizeWords(reading.rootSize)} to copy, measured now; ${MOVE_DOWNTIME_WORDS}`);
 
     const dropIns = changedDropIns(live, desired);
     const json = daemonJsonChange(live.daemonJson, desired.daemonJson);
-    const restart = moves || dropIns.length > 0 || json.kind === "restart";
+    const restart = moves || dropIns.length > 0 || json.kind === "restart" || storeOff;
     if (restart) {
-        const what = [...json.keys, ...dropIns];
+        const what = [...json.keys, ...dropIns, ...(storeOff && json.kind !== "restart" ? ["image store"] : [])];
         const reasons = what.length > 0 ? what.join(", ") : "daemon.json rewritten in docker-host's form";
         // A move's own words say what happens to the containers.
         parts.push(`restart (${reasons}${moves ? "" : `; ${containerWords(live.daemonJson, desired.liveRestore)}`})`);
@@ -112,6 +123,16 @@ export function planInWords(hostName: string, live: LiveState, desired: DesiredH
         parts.push(`reload (${json.keys.join(", ")})`);
     }
     return line(severity, parts.length > 0 ? parts.join("; ") : "nothing to change");
+}
+
+/** Why gate.sh refuses the host's storage driver, or undefined when it passes: Docker must already run on the
+ *  driver wanted, or on a containerd image store that holds nothing (the apply step's restart turns it off). */
+function gateRefusal(live: LiveState, desired: DesiredHost): string | undefined {
+    if (live.storageDriver === undefined || live.storageDriver === desired.storageDriver) return undefined;
+    const store = live.plan?.imageStore;
+    if (!store) return `Docker uses storage driver ${live.storageDriver}, not ${desired.storageDriver} (changing it would hide every image and container)`;
+    if (store.images === 0 && store.containers === 0) return undefined;
+    return `Docker uses the containerd image store, which holds ${store.images} image(s) and ${store.containers} container(s) that storage driver ${desired.storageDriver} would no longer see`;
 }
 
 /** What a restart does to running containers: they outlive dockerd only when the daemon being stopped

@@ -10,11 +10,22 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { daemonConfig } from "../../components/dockerHost/daemonJson";
+import { readLiveState } from "../../components/dockerHost/drift";
+import { desiredHost, planInWords, planTarget } from "../../components/dockerHost/planInWords";
 import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const MODULE_DIR = join(__dirname, "engine29");
 /** The Engine the pinned module is (releases/versions.yaml of v2.0.0-beta.15): dockerd reports it. */
 const ENGINE_29 = "29.5.1";
+const WITH_DISK = { dataDisk: { device: "/dev/vdb" } };
+
+/** The preview's plan line for the host (its probe over SSH, as DockerHost runs it). */
+async function planLine(host: SandboxHost): Promise<string> {
+    const desired = desiredHost(WITH_DISK, daemonConfig(WITH_DISK));
+    const live = await readLiveState(configFor(host, WITH_DISK).connection, { target: planTarget(desired) });
+    return planInWords(host.name, live, desired).message;
+}
 const NEWEST_ENGINE = spawnSync(join(__dirname, "../../sandbox/build-rootfs.sh"), ["--engines"], { encoding: "utf8" }).stdout.trim().split("\n").pop()!;
 
 /** dockerd of Engine 29 built from tests/host/engine29 (graph drivers that need cgo left out, as dockerd's
@@ -57,11 +68,15 @@ describe(`Docker Engine ${ENGINE_29}, a fresh install on the containerd image st
         assert.equal(sh(host, "docker info --format '{{.Driver}} {{json .DriverStatus}}'").trim(), 'overlayfs [["driver-type","io.containerd.snapshotter.v1"]]');
     });
 
-    it("is refused by the gate while the store holds an image; the disk, daemon.json and dockerd stay as they were", () => {
+    it("is refused by the gate while the store holds an image, as the preview's plan line says; the disk, daemon.json and dockerd stay as they were", async () => {
         sh(host, "docker import /usr/local/share/docker-host-sandbox/busybox.tar sandbox/busybox:latest >/dev/null");
+        assert.equal(
+            await planLine(host),
+            "plan: t-engine29: the gate refuses: Docker uses the containerd image store, which holds 1 image(s) and 0 container(s) that storage driver overlay2 would no longer see; nothing changes",
+        );
         const state = () => ({ daemon: sh(host, "cat /etc/docker/daemon.json 2>/dev/null || echo absent"), disk: sh(host, "blkid -p /dev/vdb || true"), dockerd: dockerdIdentity(host) });
         const before = state();
-        const config = configFor(host, { dataDisk: { device: "/dev/vdb" } });
+        const config = configFor(host, WITH_DISK);
         const { runs } = applySteps(host, config);
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
         assert.match(runs[0]!.stderr, /Docker uses the containerd image store \(storage driver 'overlayfs'; a fresh Engine 29 install's default\), which holds 1 image\(s\) and 0 container\(s\)/);
@@ -74,13 +89,15 @@ describe(`Docker Engine ${ENGINE_29}, a fresh install on the containerd image st
         assert.equal(before.daemon.trim(), "absent");
     });
 
-    it("is configured once the store is empty: the restart turns it off, Docker on overlay2 on the data disk", () => {
+    it("is configured once the store is empty: the restart turns it off, Docker on overlay2 on the data disk", async () => {
         sh(host, "docker image rm sandbox/busybox:latest >/dev/null");
-        const { runs, result } = applySteps(host, configFor(host, { dataDisk: { device: "/dev/vdb" } }));
+        assert.match(await planLine(host), /^plan: t-engine29: first apply, no docker-host daemon\.json yet; format \/dev\/vdb as xfs, mount at \/data; turn off the containerd image store, which holds no image and no container \(Docker restarts on storage driver overlay2\); move data-root /);
+        const { runs, result } = applySteps(host, configFor(host, WITH_DISK));
         assert.equal(runs.find((r) => r.status !== 0), undefined, runs.map((r) => r.stderr).join("\n"));
         assert.match(runs[0]!.stderr, /the apply step's restart turns it off, starting Docker on storage driver 'overlay2'/);
         assert.deepEqual(result!.facts, { serverVersion: ENGINE_29, storageDriver: "overlay2", dockerRootDir: "/data/docker", loggingDriver: "json-file", liveRestore: true });
         assert.equal(sh(host, "docker info --format '{{.Driver}} {{.DockerRootDir}} {{json .DriverStatus}}'").split(" [")[0], "overlay2 /data/docker");
         assert.equal(sh(host, "findmnt -n -o FSTYPE /data").trim(), "xfs");
+        assert.equal(await planLine(host), "plan: t-engine29: nothing to change");
     });
 });

@@ -102,6 +102,35 @@ describe("planInWords", () => {
         assert.deepEqual(unmounted, { severity: "info", message: "plan: h: mount /dev/vdb (xfs, kept) at /data" });
     });
 
+    it("says what the gate says of the storage driver: a containerd image store turned off when empty, else refused", () => {
+        const fresh = (imageStore?: PlanReading["imageStore"]): LiveState => ({
+            daemonJson: "",
+            appliedDaemonJson: "",
+            dropIn: "",
+            appliedDropIn: "",
+            dockerRootDir: "/var/lib/docker",
+            storageDriver: "overlayfs",
+            plan: { diskDropIn: "", ...(imageStore ? { imageStore } : {}) },
+        });
+        assert.deepEqual(planInWords("e29", fresh({ images: 0, containers: 0 }), want({})), {
+            severity: "info",
+            message:
+                "plan: e29: first apply, no docker-host daemon.json yet; turn off the containerd image store, which holds no image and no container (Docker restarts on storage driver overlay2); " +
+                "restart (live-restore, log-driver, log-opts, storage-driver; containers restart: live-restore takes effect only after this restart)",
+        });
+        assert.deepEqual(planInWords("e29", fresh({ images: 2, containers: 1 }), want({ dataDisk: DISK })), {
+            severity: "warning",
+            message: "plan: e29: the gate refuses: Docker uses the containerd image store, which holds 2 image(s) and 1 container(s) that storage driver overlay2 would no longer see; nothing changes",
+        });
+        assert.deepEqual(planInWords("v", { ...fresh(), storageDriver: "vfs" }, want({})), {
+            severity: "warning",
+            message: "plan: v: the gate refuses: Docker uses storage driver vfs, not overlay2 (changing it would hide every image and container); nothing changes",
+        });
+        // daemon.json already as wanted, the store still on: the apply step restarts anyway.
+        const same = { ...configured({}), storageDriver: "overlayfs", plan: { diskDropIn: "", imageStore: { images: 0, containers: 0 } } };
+        assert.match(planInWords("h", same, want({})).message, /; restart \(image store; containers keep running: live-restore is on\)$/);
+    });
+
     it("an unreachable host, or dockerd down, is a warning that says the plan is unknown", () => {
         assert.deepEqual(unknownPlan("h", "root@10.0.0.5:22", "Timed out while waiting for handshake"), {
             severity: "warning",
@@ -132,12 +161,13 @@ describe("the probe's plan reads, in a real shell", () => {
         writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
         chmodSync(join(bin, name), 0o755);
     };
-    stub("docker", `echo '${root} overlay2'`);
+    // docker info: the root and driver, or (asked on another driver than the one wanted) the store's counts.
+    stub("docker", `case "$*" in *Images*) echo '3 1 [["driver-type","io.containerd.snapshotter.v1"]]' ;; *) echo '${root} overlay2' ;; esac`);
     stub("sudo", '[ "$1" = -n ] && shift; exec "$@"');
     const run = (stdin: string, command: string) => spawnSync("sh", ["-c", command], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
 
     it("measures the live root with du (the apply step's measure) when data-root would move, and reads the disk", () => {
-        const { command, stdin } = probeCommand({ dataRoot: "/data/docker", dataDisk: { device: join(dir, "not-a-device"), mountPoint: join(dir, "mnt") } });
+        const { command, stdin } = probeCommand({ dataRoot: "/data/docker", storageDriver: "overlay2", dataDisk: { device: join(dir, "not-a-device"), mountPoint: join(dir, "mnt") } });
         const res = run(stdin, command);
         assert.equal(res.status, 0, res.stderr);
         const live = parseLiveState(res.stdout);
@@ -148,18 +178,24 @@ describe("the probe's plan reads, in a real shell", () => {
         assert.equal(live.dockerRootDir, root);
     });
 
-    it("does not run du when the root stays", () => {
-        const { command, stdin } = probeCommand({ dataRoot: root });
+    it("does not run du when the root stays, nor read the image store on the driver wanted", () => {
+        const { command, stdin } = probeCommand({ dataRoot: root, storageDriver: "overlay2" });
         const live = parseLiveState(run(stdin, command).stdout);
         assert.deepEqual(live.plan, { diskDropIn: live.plan!.diskDropIn });
     });
 
+    it("reads the containerd image store's counts when Docker runs on another driver", () => {
+        const { command, stdin } = probeCommand({ dataRoot: root, storageDriver: "btrfs" });
+        const live = parseLiveState(run(stdin, command).stdout);
+        assert.deepEqual(live.plan?.imageStore, { images: 3, containers: 1 });
+    });
+
     it("takes the user's values on stdin only, and refuses one that is not a plain path", () => {
         const { command, stdin } = probeCommand(planTarget(want({ dataDisk: { device: "/dev/vdb", mountPoint: "/data" } })));
-        assert.equal(stdin, "/data/docker\n/dev/vdb\n/data\n");
+        assert.equal(stdin, "/data/docker\noverlay2\n/dev/vdb\n/data\n");
         assert.doesNotMatch(command, /\/dev\/vdb|\/data\b/);
-        assert.throws(() => probeCommand({ dataRoot: "/data/docker\n/etc" }), /not a plain path/);
-        assert.throws(() => probeCommand({ dataRoot: "/data/$(reboot)" }), /not a plain path/);
+        assert.throws(() => probeCommand({ dataRoot: "/data/docker\n/etc", storageDriver: "overlay2" }), /not a plain path/);
+        assert.throws(() => probeCommand({ dataRoot: "/data/$(reboot)", storageDriver: "overlay2" }), /not a plain path/);
     });
 
     it("parses a disk with a filesystem, a blank one, what is mounted, and a du stopped early", () => {
@@ -171,5 +207,10 @@ describe("the probe's plan reads, in a real shell", () => {
         const partial = parseLiveState(sections("100\t/var/lib/docker/image\n200\t/var/lib/docker/volumes\nstatus=124\n", "", "")).plan;
         assert.deepEqual(partial?.rootSize, { bytes: 300, complete: false });
         assert.deepEqual(parseLiveState(sections("status=1\n", "", "")).plan?.rootSize, { unreadable: true });
+        // The image store section: counts only where the driver status names a containerd snapshotter.
+        const store = (text: string) => parseLiveState(`${sections("", "", "")}${text}\0`).plan?.imageStore;
+        assert.deepEqual(store('0 0 [["driver-type","io.containerd.snapshotter.v1"]]\n'), { images: 0, containers: 0 });
+        assert.equal(store('4 2 [["Backing Filesystem","extfs"]]\n'), undefined);
+        assert.equal(store(""), undefined);
     });
 });
