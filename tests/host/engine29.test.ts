@@ -3,16 +3,18 @@
 // Engine 29.5.1 by its releases/versions.yaml) and started in place of the newest sandbox Engine's own (sid's
 // containerd 2.1 beside it) on an empty root: a fresh install. With an image in the store the gate refuses
 // and nothing changes; once the store is empty the steps pass, the apply step's restart turns the store off
-// (its daemon.json names overlay2), and data-root moves to the data disk.
+// (its daemon.json names overlay2), and data-root moves to the data disk. The preview's plan line says each;
+// and a daemon.json with every typed setting passes that dockerd's --validate.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { daemonConfig } from "../../components/dockerHost/daemonJson";
+import { daemonConfig, renderDaemonJson } from "../../components/dockerHost/daemonJson";
 import { readLiveState } from "../../components/dockerHost/drift";
 import { desiredHost, planInWords, planTarget } from "../../components/dockerHost/planInWords";
+import { EVERY_SETTING } from "../unit/fixtures";
 import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const MODULE_DIR = join(__dirname, "engine29");
@@ -48,9 +50,10 @@ describe(`Docker Engine ${ENGINE_29}, a fresh install on the containerd image st
 }, () => {
     let host: SandboxHost;
     let dir: string;
+    let dockerd: string;
     before(() => {
         dir = mkdtempSync(join(tmpdir(), "docker-host-engine29-"));
-        const dockerd = buildDockerd(dir);
+        dockerd = buildDockerd(dir);
         host = upHost("t-engine29");
         const install = ssh(host, "set -e; systemctl stop docker.socket docker.service; cat >/usr/sbin/dockerd; rm -rf /var/lib/docker; systemctl start docker", {
             user: "root",
@@ -61,6 +64,17 @@ describe(`Docker Engine ${ENGINE_29}, a fresh install on the containerd image st
     after(() => {
         downHost("t-engine29");
         rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("takes a daemon.json with every typed setting (dockerd --validate, here)", () => {
+        const file = join(dir, "daemon.json");
+        writeFileSync(file, renderDaemonJson({ daemon: EVERY_SETTING }));
+        // --validate only checks that userland-proxy-path names a program.
+        writeFileSync(join(dir, "docker-proxy"), "#!/bin/sh\n");
+        chmodSync(join(dir, "docker-proxy"), 0o755);
+        const res = spawnSync(dockerd, ["--validate", "--config-file", file], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` } });
+        assert.equal(res.status, 0, res.stderr);
+        assert.match(res.stderr, /configuration OK/);
     });
 
     it(`starts as Engine ${ENGINE_29} on the containerd image store, its fresh-install default`, () => {
