@@ -3,61 +3,23 @@
 // holds images or containers is refused with their count and the way off it, before any change. The real
 // thing runs in tests/host/refuse.test.ts (Engines 26.1 and 28.5, the store turned on by hand).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { planConfig } from "../../components/dockerHost/steps";
+import { gateWithStubs } from "./gateStub";
 
-const GATE = join(__dirname, "../../components/dockerHost/scripts/gate.sh");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const STORE_STATUS = '[["driver-type","io.containerd.snapshotter.v1"]]';
 const GRAPH_STATUS = '[["Backing Filesystem","extfs"]]';
 
 describe("gate.sh on the containerd image store (stand-in docker commands)", () => {
-    let bin: string;
-    before(() => {
-        bin = mkdtempSync(join(tmpdir(), "gate-store-"));
-        const stub = (name: string, body: string) => {
-            writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-            chmodSync(join(bin, name), 0o755);
-        };
-        // `docker info --format T`: the counts and DriverStatus when T asks for them, else read_docker_info's
-        // fields (Engine 29.5.1, driver FAKE_DRIVER, root /var/lib/docker; other JSON fields null).
-        stub(
-            "docker",
-            String.raw`echo "$*" >>"$DOCKER_CALLS"
-[ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
-case $3 in *'{{.Images}}'*) printf '%s %s %s\n' "$FAKE_IMAGES" "$FAKE_CONTAINERS" "$FAKE_STATUS"; exit 0 ;; esac
-printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"29.5.1"/g; s/{{\.ServerVersion}}/29.5.1/g' \
-  -e 's/{{json \.Driver}}/"'"$FAKE_DRIVER"'"/g; s/{{\.Driver}}/'"$FAKE_DRIVER"'/g; s#{{json \.DockerRootDir}}#"/var/lib/docker"#g; s#{{\.DockerRootDir}}#/var/lib/docker#g' \
-  -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\x1f"}}/\x1f/g'`,
-        );
-        stub("dockerd", "exit 0");
-        stub("systemctl", "exit 0");
-        stub("findmnt", "echo ext4");
-        // The overlay check reads this machine's /proc/filesystems: the sandbox hosts need overlay too.
-        stub("modprobe", "exit 0");
-    });
-    after(() => rmSync(bin, { recursive: true, force: true }));
-
-    const gate = (fake: { driver: string; status: string; images: number; containers: number }) => {
-        const calls = join(bin, "docker-calls");
-        writeFileSync(calls, "");
-        const stdin = planConfig({ connection: { host: "10.0.0.5", privateKey: KEY } })[0]!.stdin!;
-        const env = {
-            ...process.env,
-            PATH: `${bin}:${process.env.PATH ?? ""}`,
-            DOCKER_CALLS: calls,
-            FAKE_DRIVER: fake.driver,
-            FAKE_STATUS: fake.status,
-            FAKE_IMAGES: String(fake.images),
-            FAKE_CONTAINERS: String(fake.containers),
-        };
-        const res = spawnSync("bash", [GATE], { input: stdin, encoding: "utf8", env });
-        return { status: res.status, stdout: res.stdout, stderr: res.stderr, dockerCalls: readFileSync(calls, "utf8").split("\n").filter(Boolean) };
-    };
+    let stubs: ReturnType<typeof gateWithStubs>;
+    before(() => (stubs = gateWithStubs()));
+    after(() => stubs.remove());
+    // Storage driver overlay2 required (the default); the overlay check reads this machine's /proc/filesystems,
+    // which has overlay as the sandbox hosts need.
+    const stdin = planConfig({ connection: { host: "10.0.0.5", privateKey: KEY } })[0]!.stdin!;
+    const gate = (fake: { driver: string; status: string; images: number; containers: number }) =>
+        stubs.run(stdin, { version: "29.5.1", driver: fake.driver, driverStatus: fake.status, images: fake.images, containers: fake.containers });
 
     it("passes an empty store, saying that the apply step's restart turns it off", () => {
         const res = gate({ driver: "overlayfs", status: STORE_STATUS, images: 0, containers: 0 });

@@ -1,10 +1,6 @@
 // Docker's daemon.json key table (daemonKeys.table.json, loaded by daemonKeys.ts), the Engine versions the plan hands the gate, and gate.sh's
 // version check, run in bash against stand-in docker/dockerd/systemctl commands (no host, no Docker).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HostSettings } from "../../components/dockerHost/args";
 import { daemonJsonObject, renderDaemonJson } from "../../components/dockerHost/daemonJson";
@@ -14,8 +10,8 @@ import { planConfig } from "../../components/dockerHost/steps";
 import { tlsPaths } from "../../components/dockerHost/tlsMaterial";
 import { findConfigIssues } from "../../components/dockerHost/validate";
 import { EVERY_SETTING } from "./fixtures";
+import { gateWithStubs } from "./gateStub";
 
-const GATE = join(__dirname, "../../components/dockerHost/scripts/gate.sh");
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 const connection = { host: "10.0.0.5", privateKey: KEY };
 
@@ -105,35 +101,10 @@ describe("engineRequirements", () => {
 });
 
 describe("gate.sh's Engine check (stand-in docker commands)", () => {
-    let bin: string;
-    before(() => {
-        bin = mkdtempSync(join(tmpdir(), "gate-"));
-        const stub = (name: string, body: string) => {
-            writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
-            chmodSync(join(bin, name), 0o755);
-        };
-        // `docker info --format T` fills T's fields: the version FAKE_VERSION says; Driver btrfs keeps the overlay
-        // module check out of the way; any other field null.
-        stub(
-            "docker",
-            String.raw`echo "$*" >>"$DOCKER_CALLS"
-[ "$1 $2" = "info --format" ] || { echo ok; exit 0; }
-printf '%s\n' "$3" | sed -e 's/{{json \.ServerVersion}}/"'"$FAKE_VERSION"'"/g; s/{{\.ServerVersion}}/'"$FAKE_VERSION"'/g' \
-  -e 's/{{json \.Driver}}/"btrfs"/g; s/{{\.Driver}}/btrfs/g; s#{{json \.DockerRootDir}}#"/var/lib/docker"#g; s#{{\.DockerRootDir}}#/var/lib/docker#g' \
-  -e 's/{{json \.[A-Za-z]*}}/null/g; s/{{"\\x1f"}}/\x1f/g'`,
-        );
-        stub("dockerd", "exit 0");
-        stub("systemctl", "exit 0");
-        stub("findmnt", "echo ext4");
-    });
-    after(() => rmSync(bin, { recursive: true, force: true }));
-
-    const gate = (version: string, stdin: string) => {
-        const calls = join(bin, "docker-calls");
-        writeFileSync(calls, "");
-        const res = spawnSync("bash", [GATE], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_VERSION: version, DOCKER_CALLS: calls } });
-        return { status: res.status, stdout: res.stdout, stderr: res.stderr, dockerCalls: readFileSync(calls, "utf8").split("\n").filter(Boolean) };
-    };
+    let stubs: ReturnType<typeof gateWithStubs>;
+    before(() => (stubs = gateWithStubs()));
+    after(() => stubs.remove());
+    const gate = (version: string, stdin: string) => stubs.run(stdin, { version });
     const stdinFor = (extra: Record<string, unknown>) => planConfig({ connection, daemon: { storageDriver: "btrfs", extra } })[0]!.stdin!;
 
     it("refuses Debian 12's 20.10 for an Engine 28.2 key, naming the key, both versions and the fix, before any change", () => {
