@@ -58,7 +58,7 @@ export const SETTINGS = {
     usernsRemap: { daemonKey: "userns-remap", shape: z.string(), summary: "`default` or user[:group]; hides existing images" },
     shutdownTimeoutSeconds: { daemonKey: "shutdown-timeout", shape: wholeNumber(0, 3600), defaultText: "- (dockerd: 15)", summary: "seconds to wait for containers on shutdown" },
     debug: { daemonKey: "debug", shape: z.boolean(), summary: "debug logging" },
-    features: { daemonKey: "features", shape: z.record(z.string(), z.boolean()), summary: "feature flags, e.g. `{buildkit: true}`" },
+    features: { daemonKey: "features", shape: z.record(z.string(), z.boolean()), summary: "feature flags, e.g. `{buildkit: true}`; `containerd-snapshotter: true` is refused (images would live outside data-root)" },
     extra: { shape: z.record(z.string(), z.any()), summary: "other documented daemon.json keys, verbatim" },
 } as const satisfies { readonly [K in keyof DaemonSettings]-?: SettingSpec };
 
