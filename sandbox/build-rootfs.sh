@@ -13,13 +13,17 @@
 # ENGINE (one of ENGINES): 20.10 is bookworm's own docker.io; 26.1 is Debian 13
 # (trixie)'s docker.io, docker-cli and containerd, 28.5 Debian unstable's, each
 # on the same bookworm system (runc, libc and systemd stay bookworm's), the way
-# an operator runs a newer Engine on Debian 12.
+# an operator runs a newer Engine on Debian 12. 29.5, which Debian has not
+# packaged, is 28.5's packages with dockerd and runc built from the Go modules
+# pinned in engine29/ (engine29/build.sh), on a root that Engine 28 had used:
+# a host upgraded from 28, which keeps overlay2 (a fresh 29 install does not;
+# tests/host/engine29.test.ts empties the root for that).
 #
 # Per-host things (SSH host keys, authorized_keys, hostname, machine-id) are
 # NOT set here: `sandbox up` writes them into each host's private copy.
 #
-# The cache key of the built rootfs is the sha256 of this file's content, so
-# any edit here makes `sandbox build` rebuild. Called by `sandbox build`, which
+# The cache key of the built rootfs is the sha256 of this file's content and
+# of the pins in engine29/, so any edit there makes `sandbox build` rebuild. Called by `sandbox build`, which
 # handles locking, the temporary directory and the atomic rename.
 #
 # Exit codes: 0 ok, 1 failure, 2 usage error.
@@ -38,7 +42,11 @@ readonly SHARE_DIR=/usr/local/share/docker-host-sandbox
 # ENGINE:SUITE[:EXTRA] — each Engine, the Debian suite whose docker.io provides it (the first is the default),
 # and what else apt-get must install (PKG/SUITE) or remove (PKG-) for it: sid's docker.io wants tini-static,
 # which replaces bookworm's tini.
-readonly ENGINES=(20.10:bookworm 26.1:trixie "28.5:sid:tini-static/sid tini-")
+readonly ENGINES=(20.10:bookworm 26.1:trixie "28.5:sid:tini-static/sid tini-" "29.5:sid:tini-static/sid tini-")
+# Engines with no Debian package: ENGINE:DIR, whose DIR/build.sh builds its dockerd and runc (install_built).
+readonly BUILT_ENGINES=(29.5:engine29)
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_DIR
 
 log() { printf 'build-rootfs: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -101,9 +109,29 @@ install_engine() {
   run_in "${root}" apt-get install -y -q --no-install-recommends \
     "docker.io/${suite}" "docker-cli/${suite}" "containerd/${suite}" "${extra[@]}" >&2
   rm -f "${root}/etc/apt/sources.list.d/${suite}.list" "${pin}"
+  install_built "${root}" "${engine}"
   version="$(run_in "${root}" dockerd --version)"
   [[ "${version}" == "Docker version ${engine}."* ]] ||
     die "${suite}'s docker.io is '${version}', not Engine ${engine}: update ENGINES"
+}
+
+# install_built ROOT ENGINE — for an Engine of BUILT_ENGINES, its dockerd and runc (built on this machine by
+# DIR/build.sh) in place of the packaged ones, and the overlay2 directory Engine 28 leaves in its root: Engine
+# 29 keeps the graph driver a root already has (moby's image_store_choice.go, "graphdriver-prior") and starts
+# on the containerd image store only on an unused one.
+install_built() {
+  local root="$1" engine="$2" dir='' pair out
+  for pair in "${BUILT_ENGINES[@]}"; do
+    [[ "${pair%%:*}" != "${engine}" ]] || dir="${pair#*:}"
+  done
+  [[ -n "${dir}" ]] || return 0
+  log "building dockerd and runc of Engine ${engine} (${dir}/build.sh; a few minutes with a cold Go cache)"
+  out="$(mktemp -d)"
+  "${SCRIPT_DIR}/${dir}/build.sh" "${out}" >&2 || { rm -rf "${out}"; die "${dir}/build.sh failed"; }
+  install -m 0755 "${out}/dockerd" "${root}/usr/sbin/dockerd"
+  install -m 0755 "${out}/runc" "${root}/usr/sbin/runc"
+  rm -rf "${out}"
+  mkdir -p "${root}/var/lib/docker/overlay2/l"
 }
 
 configure_users() {

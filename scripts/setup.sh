@@ -10,8 +10,9 @@
 # Exit codes: 0 ready; 1 an install failed.
 set -euo pipefail
 
-# rsync: the unit tests run lib.sh's copy functions (tests/unit/steps.test.ts).
-readonly DEBIAN_PACKAGES=(shellcheck debootstrap systemd-container iproute2 openssh-client xfsprogs e2fsprogs util-linux python3-venv rsync)
+# rsync: the unit tests run lib.sh's copy functions (tests/unit/steps.test.ts). gcc, libseccomp-dev: the
+# sandbox's Engine 29 runc, built with seccomp (sandbox/engine29/build.sh).
+readonly DEBIAN_PACKAGES=(shellcheck debootstrap systemd-container iproute2 openssh-client xfsprogs e2fsprogs util-linux python3-venv rsync gcc libseccomp-dev)
 readonly NODE_CACHE=${DOCKER_HOST_NODE_CACHE:-/var/cache/docker-host-node}
 readonly PYTHON_CACHE=${DOCKER_HOST_PYTHON_CACHE:-/var/cache/docker-host-python}
 

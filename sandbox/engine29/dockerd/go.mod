@@ -1,4 +1,4 @@
-module docker-host/tests/host/engine29
+module docker-host/sandbox/engine29/dockerd
 
 go 1.26
 
