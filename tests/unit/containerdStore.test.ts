@@ -1,7 +1,7 @@
 // gate.sh on a Docker that keeps images in the containerd image store (a fresh Engine 29 install's default),
 // with stand-in docker commands: an empty store passes (the apply step's restart turns it off), one that
 // holds images or containers is refused with their count and the way off it, before any change. The real
-// thing runs in tests/host/refuse.test.ts (Engines 26.1 and 28.5, the store turned on by hand).
+// thing runs in tests/host/refuse.test.ts (Engines 26.1, 28.5 and 29.5, the store turned on by hand).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { planConfig } from "../../components/dockerHost/steps";
