@@ -22,9 +22,10 @@
 # Per-host things (SSH host keys, authorized_keys, hostname, machine-id) are
 # NOT set here: `sandbox up` writes them into each host's private copy.
 #
-# The cache key of the built rootfs is the sha256 of this file's content and
-# of the pins in engine29/, so any edit there makes `sandbox build` rebuild. Called by `sandbox build`, which
-# handles locking, the temporary directory and the atomic rename.
+# The cache key of the built rootfs is the sha256 of this file's content, of
+# engine29/build.sh and of engine29's Go pins, so any edit to them makes
+# `sandbox build` rebuild. Called by `sandbox build`, which handles locking,
+# the temporary directory and the atomic rename.
 #
 # Exit codes: 0 ok, 1 failure, 2 usage error.
 set -euo pipefail
