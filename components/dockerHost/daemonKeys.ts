@@ -7,9 +7,11 @@
 // Source of daemonKeys.table.json: the dockerd reference of Engine 29.7 ("Daemon configuration file", docker/cli
 // docs/reference/dockerd.md: the Linux example, the daemon.json keys named in the text, and the flags,
 // whose names are the keys), with types and introducing releases from moby's daemon/config at each release
-// tag (v20.10.24 … docker-v29.7.2). Keys of the 20.10 reference that later releases dropped are kept (with
-// a "note"): they are valid on the Engine most hosts run; a newer dockerd names them in the apply step's
-// `dockerd --validate` (Engine 23+) before anything changes.
+// tag (v20.10.24 … docker-v29.7.2), plus the keys dockerd takes that the reference does not name: those it
+// reads from daemon.json only (moby's skipValidateOptions: min-api-version) and nri-opts (29.2). Keys of the
+// 20.10 reference that later releases dropped are kept (with a "note"): they are valid on the Engine most
+// hosts run; a newer dockerd names them in the apply step's `dockerd --validate` (Engine 23+) before anything
+// changes. tests/host/daemonKeys.test.ts holds every row against each sandbox Engine's own dockerd.
 import table from "./daemonKeys.table.json";
 
 /** JSON types dockerd decodes daemon.json values into (the Go field's type); another type stops it from
@@ -40,7 +42,8 @@ export interface DaemonKeySpec {
 
 /** One documented daemon.json key, as daemonKeys.table.json holds it. */
 interface DaemonKeyRow extends DaemonKeySpec {
-    /** Why a key is listed that recent releases deprecated or removed. */
+    /** What to know of the key: "refused from X (removed)", "… ignored from X" and "… ignores its value" are
+     *  facts tests/host/daemonKeys.test.ts checks against dockerd; anything else is free text. */
     readonly note?: string;
 }
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DAEMON_KEYS } from "../../components/dockerHost/daemonKeys";
-import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, remoteSha, remoteTreeSha, SandboxHost, sh, TEST_ENGINE, upHost } from "./harness";
+import { apply, applySteps, configFor, dockerdIdentity, downHost, hostTestsSkipReason, olderRelease, remoteSha, remoteTreeSha, SandboxHost, sh, TEST_ENGINE, upHost } from "./harness";
 
 const NAME = "t-engine";
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -22,17 +22,11 @@ const SAMPLE_VALUES: Readonly<Record<string, unknown>> = {
 /** Those applied where the Engine has them: values that change nothing a sandbox host needs (bip6 would want IPv6). */
 const APPLIED = ["log-format", "allow-direct-routing"];
 const release = (key: string): string => DAEMON_KEYS[key]!.since!;
-/** a < b for major.minor[.patch] releases. */
-const older = (a: string, b: string): boolean => {
-    const [x, y] = [a, b].map((v) => v.split(".").map(Number));
-    for (let i = 0; i < 3; i++) if ((x![i] ?? 0) !== (y![i] ?? 0)) return (x![i] ?? 0) < (y![i] ?? 0);
-    return false;
-};
 /** The sample keys this run's Engine lacks, and those it has. */
-const lacking = Object.keys(SAMPLE_VALUES).filter((key) => older(TEST_ENGINE, release(key))).sort();
-const known = APPLIED.filter((key) => !older(TEST_ENGINE, release(key)));
+const lacking = Object.keys(SAMPLE_VALUES).filter((key) => olderRelease(TEST_ENGINE, release(key))).sort();
+const known = APPLIED.filter((key) => !olderRelease(TEST_ENGINE, release(key)));
 /** The release of the table's newest key: an Engine from it on knows them all. */
-const NEWEST_KEY_RELEASE = Object.keys(DAEMON_KEYS).flatMap((key) => DAEMON_KEYS[key]!.since ?? []).reduce((a, b) => (older(a, b) ? b : a));
+const NEWEST_KEY_RELEASE = Object.keys(DAEMON_KEYS).flatMap((key) => DAEMON_KEYS[key]!.since ?? []).reduce((a, b) => (olderRelease(a, b) ? b : a));
 const nothingToRefuse = lacking.length === 0 ? `Engine ${TEST_ENGINE} knows every key of the table (the newest came with ${NEWEST_KEY_RELEASE})` : false;
 
 describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipReason() }, () => {
@@ -53,7 +47,7 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
 
     it("runs on the Engine the host was booted with", () => {
         assert.ok(version.startsWith(`${host.engine}.`), `dockerd ${version} on a host booted with Engine ${host.engine}`);
-        if (older(TEST_ENGINE, NEWEST_KEY_RELEASE)) assert.ok(lacking.length >= 2, `the sample keys include at least two newer than Engine ${TEST_ENGINE}`);
+        if (olderRelease(TEST_ENGINE, NEWEST_KEY_RELEASE)) assert.ok(lacking.length >= 2, `the sample keys include at least two newer than Engine ${TEST_ENGINE}`);
     });
 
     it("refuses a key newer than the Engine in the gate, naming it, its release and the host's version; nothing changes", { skip: nothingToRefuse }, () => {
@@ -80,7 +74,7 @@ describe("daemon.json keys newer than the host's Engine", { skip: hostTestsSkipR
         assert.deepEqual(runs.map((r) => [r.step.name, r.status]), [["gate", 1]]);
         const named = lacking.map((key) => `'${esc(key)}' \\(introduced in Engine ${esc(release(key))}\\)`).join(", ");
         assert.match(runs[0]!.stderr, new RegExp(`does not know the daemon\\.json keys ${named};`));
-        const newest = lacking.map(release).reduce((a, b) => (older(a, b) ? b : a));
+        const newest = lacking.map(release).reduce((a, b) => (olderRelease(a, b) ? b : a));
         assert.match(runs[0]!.stderr, new RegExp(`Fix: upgrade Docker Engine on this host to ${esc(newest)} or later, or remove those keys from daemon\\.extra\\.`));
         assert.doesNotMatch(runs[0]!.stderr, /log-level/);
         assert.deepEqual(state(), before);

@@ -37,6 +37,13 @@ export interface SandboxHost {
 export const TEST_ENGINE: string =
     process.env.DOCKER_HOST_TEST_ENGINE || spawnSync(join(__dirname, "../../sandbox/build-rootfs.sh"), ["--engines"], { encoding: "utf8" }).stdout.split("\n")[0]!;
 
+/** a < b for Engine releases, major.minor[.patch] (a part left out is 0). */
+export function olderRelease(a: string, b: string): boolean {
+    const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+    for (let i = 0; i < 3; i++) if ((x![i] ?? 0) !== (y![i] ?? 0)) return (x![i] ?? 0) < (y![i] ?? 0);
+    return false;
+}
+
 /** Whether the test hosts' dockerd has `--validate` (Engine 23 on): the scripts then ask it before a change. */
 export const DOCKERD_VALIDATES = Number(TEST_ENGINE.split(".")[0]) >= 23;
 
