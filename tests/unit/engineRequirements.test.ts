@@ -75,11 +75,23 @@ describe("engineRequirements", () => {
     });
 
     it("names each newer key of daemon.extra with the release that introduced it, sorted by key", () => {
-        const extra = { "log-level": "warn", "firewall-backend": "nftables", "allow-direct-routing": true, "cdi-spec-dirs": ["/etc/cdi"], proxies: { "http-proxy": "http://p:3128" } };
+        const extra = {
+            "log-level": "warn",
+            "firewall-backend": "nftables",
+            "allow-direct-routing": true,
+            "cdi-spec-dirs": ["/etc/cdi"],
+            proxies: { "http-proxy": "http://p:3128" },
+            // Keys dockerd takes that its reference leaves out: daemon.json only, and NRI.
+            "min-api-version": "1.24",
+            "nri-opts": { enable: true },
+        };
+        assert.deepEqual(findConfigIssues({ connection, daemon: { extra } }), []);
         assert.deepEqual(engineRequirements(settings({ daemon: { extra } })), [
             { key: "allow-direct-routing", since: "28.2.0" },
             { key: "cdi-spec-dirs", since: "25.0.0" },
             { key: "firewall-backend", since: "29.0.0" },
+            { key: "min-api-version", since: "29.0.0" },
+            { key: "nri-opts", since: "29.2.0" },
             { key: "proxies", since: "23.0.0" },
         ]);
     });
