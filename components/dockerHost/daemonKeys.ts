@@ -42,14 +42,18 @@ export interface DaemonKeySpec {
 
 /** One documented daemon.json key, as daemonKeys.table.json holds it. */
 interface DaemonKeyRow extends DaemonKeySpec {
-    /** What to know of the key: "refused from X (removed)", "… ignored from X" and "… ignores its value" are
-     *  facts tests/host/daemonKeys.test.ts checks against dockerd; anything else is free text. */
+    /** dockerd takes the key in daemon.json but ignores its value on every Engine (the note says why): the
+     *  validator refuses it, since it would change nothing. */
+    readonly ignored?: true;
+    /** What to know of the key: "refused from X (removed)" and "… ignored from X" are facts
+     *  tests/host/daemonKeys.test.ts checks against dockerd; anything else is free text. */
     readonly note?: string;
 }
 
 /** Checks the data file's rows at load: a type this module knows, a well-formed release. */
-function checkedTable(rows: Readonly<Record<string, { readonly type: string; readonly since?: string; readonly note?: string }>>): Readonly<Record<string, DaemonKeyRow>> {
+function checkedTable(rows: Readonly<Record<string, { readonly type: string; readonly since?: string; readonly ignored?: boolean; readonly note?: string }>>): Readonly<Record<string, DaemonKeyRow>> {
     for (const [key, row] of Object.entries(rows)) {
+        if (row.ignored !== undefined && (row.ignored !== true || row.note === undefined)) throw new Error(`internal: daemonKeys.table.json: ${key} has ignored ${JSON.stringify(row.ignored)} (true, with a note that says why)`);
         if (!Object.hasOwn(DAEMON_JSON_TYPES, row.type)) throw new Error(`internal: daemonKeys.table.json: ${key} has type ${JSON.stringify(row.type)}`);
         if (row.since !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+$/.test(row.since)) throw new Error(`internal: daemonKeys.table.json: ${key} has release ${JSON.stringify(row.since)}`);
     }

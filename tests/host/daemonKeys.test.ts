@@ -4,7 +4,7 @@
 // so itself. For each row, alone in a daemon.json: a value of the row's type is a key dockerd knows ("don't match
 // any configuration option" otherwise) and decodes (no "cannot unmarshal") when the Engine is at least the row's
 // release, and refused, naming the key, once the Engine removed it (a note "refused from X"); a value of another
-// type is refused, except by an Engine that ignores the key (a note "ignored from X", or "ignores its value"). dockerd checks
+// type is refused, except by an Engine that ignores the key (a note "ignored from X", or the row's "ignored"). dockerd checks
 // more than keys and types (an address, a log level), so a value of the right type may still be refused for
 // what it says; only these two kinds of refusal count.
 import assert from "node:assert/strict";
@@ -35,7 +35,6 @@ const RIGHT_VALUE: Readonly<Record<string, unknown>> = {
 /** The notes a test reads (any other note is free text, and must not look like these). */
 const REFUSED_FROM = /^refused from (\d+\.\d+) \(removed\)$/;
 const IGNORED_FROM = /ignored from (\d+\.\d+)$/;
-const IGNORES_VALUE = /ignores its value/;
 
 /** a ≤ b for Engine releases. */
 const atMost = (a: string, b: string): boolean => !olderRelease(b, a);
@@ -52,7 +51,7 @@ function expectation(key: string, engine: string): Expectation {
     const note = row.note ?? "";
     const removed = REFUSED_FROM.exec(note)?.[1];
     const ignoredFrom = IGNORED_FROM.exec(note)?.[1];
-    const ignored = IGNORES_VALUE.test(note) || (ignoredFrom !== undefined && atMost(ignoredFrom, engine));
+    const ignored = row.ignored === true || (ignoredFrom !== undefined && atMost(ignoredFrom, engine));
     if (row.since !== undefined && !atMost(row.since, engine)) return { key: "not yet", refusesWrongType: true };
     if (removed !== undefined && atMost(removed, engine)) return { key: "removed", refusesWrongType: true };
     return { key: "known", refusesWrongType: !ignored };
@@ -99,8 +98,8 @@ describe("the daemon.json key table against the host's dockerd", {
 
     it("reads only notes of the known forms as facts", () => {
         for (const [key, row] of Object.entries(DAEMON_KEYS)) {
-            if (row.note === undefined || !/refused|ignore/.test(row.note)) continue;
-            assert.ok(REFUSED_FROM.test(row.note) || IGNORED_FROM.test(row.note) || IGNORES_VALUE.test(row.note), `${key}: note ${JSON.stringify(row.note)}`);
+            if (row.note === undefined || !/refused from|ignored from/.test(row.note)) continue;
+            assert.ok(REFUSED_FROM.test(row.note) || IGNORED_FROM.test(row.note), `${key}: note ${JSON.stringify(row.note)}`);
         }
         assert.ok(Object.keys(DAEMON_JSON_TYPES).every((type) => Object.hasOwn(VALUE_OF, type)));
     });

@@ -35,6 +35,13 @@ const BAD_INPUTS: { name: string; config: unknown; key: string; message: string 
     { name: "typo in extra", config: host({ extra: { "live-restor": true } }), key: "daemon.extra.live-restor", message: 'is not a documented daemon.json key; dockerd would refuse to start. Did you mean "live-restore"? Fix: use a key from Docker\'s daemon.json reference.' },
     { name: "typed key in extra", config: host({ extra: { "live-restore": true } }), key: "daemon.extra.live-restore", message: 'has a typed setting. Fix: use daemon.liveRestore instead of extra["live-restore"].' },
     { name: "deprecated graph", config: host({ extra: { graph: "/x" } }), key: "daemon.extra.graph", message: "is deprecated and removed from dockerd. Fix: use daemon.dataRoot." },
+    {
+        name: "a key dockerd ignores",
+        config: host({ extra: { "containerd-plugins-namespace": "plugins" } }),
+        key: "daemon.extra.containerd-plugins-namespace",
+        message:
+            'would change nothing: dockerd takes the key but ignores its value: the field it fills reads containerd-plugin-namespace, a key dockerd refuses; only the --containerd-plugins-namespace flag sets it. Fix: remove extra["containerd-plugins-namespace"].',
+    },
     { name: "storage driver not allowed", config: host({ storageDriver: "aufs" }), key: "daemon.storageDriver", message: '"aufs" is not allowed. Fix: use one of "overlay2", "btrfs", "zfs", "fuse-overlayfs".' },
     {
         name: "the containerd image store turned on",

@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import { DaemonSettings, Resolved } from "../args";
 import { TLS_DAEMON_KEYS } from "../daemonJson";
-import { DaemonKeySpec, DAEMON_JSON_TYPES, daemonKeySpec, DOCUMENTED_DAEMON_KEYS } from "../daemonKeys";
+import { DaemonKeySpec, DAEMON_JSON_TYPES, DAEMON_KEYS, daemonKeySpec, DOCUMENTED_DAEMON_KEYS } from "../daemonKeys";
 import { FILE_LOG_DRIVERS, settingsOfDaemonKey } from "../daemonSettings";
 import { isRecord, trimSlash } from "../values";
 import {
@@ -219,6 +219,8 @@ function extraIssues(extra: Readonly<Record<string, unknown>>, add: AddIssue): v
             const settings = typed.length === 1 ? "a typed setting" : "typed settings";
             const use = typed.length === 1 ? typed[0]! : `${typed.slice(0, -1).join(", ")} or ${typed.at(-1)!}`;
             add(`extra.${key}`, `has ${settings}. Fix: use ${use} instead of extra["${key}"].`);
+        } else if (spec && DAEMON_KEYS[key]!.ignored) {
+            add(`extra.${key}`, `would change nothing: ${DAEMON_KEYS[key]!.note}. Fix: remove extra["${key}"].`);
         } else if (!spec) {
             const hint = didYouMean(key, DOCUMENTED_DAEMON_KEYS);
             add(`extra.${key}`, `is not a documented daemon.json key; dockerd would refuse to start.${hint ? ` Did you mean "${hint}"?` : ""} Fix: use a key from Docker's daemon.json reference.`);
