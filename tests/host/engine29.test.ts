@@ -7,22 +7,15 @@
 // daemon.json with every typed setting passes that dockerd's --validate.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { daemonConfig, renderDaemonJson } from "../../components/dockerHost/daemonJson";
-import { readLiveState } from "../../components/dockerHost/drift";
-import { desiredHost, planInWords, planTarget } from "../../components/dockerHost/planInWords";
+import { renderDaemonJson } from "../../components/dockerHost/daemonJson";
 import { EVERY_SETTING } from "../unit/fixtures";
-import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
+import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, planLine as planLineFor, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const WITH_DISK = { dataDisk: { device: "/dev/vdb" } };
 /** The release each of these hosts' dockerd reports: the sandbox Engine's, and a patch release of it. */
 const ENGINE_RELEASE = new RegExp(`^${TEST_ENGINE.replace(".", "\\.")}\\.\\d+$`);
 
-/** The preview's plan line for the host (its probe over SSH, as DockerHost runs it). */
-async function planLine(host: SandboxHost): Promise<string> {
-    const desired = desiredHost(WITH_DISK, daemonConfig(WITH_DISK));
-    const live = await readLiveState(configFor(host, WITH_DISK).connection, { target: planTarget(desired) });
-    return planInWords(host.name, live, desired).message;
-}
+const planLine = (host: SandboxHost): Promise<string> => planLineFor(host, WITH_DISK);
 
 describe(`Docker Engine ${TEST_ENGINE}, a fresh install on the containerd image store`, {
     skip: hostTestsSkipReason() ?? (Number(TEST_ENGINE.split(".")[0]) < 29 ? `Engine 29 keeps a fresh install's images in containerd; this run's hosts run ${TEST_ENGINE}` : undefined),

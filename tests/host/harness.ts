@@ -8,7 +8,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DockerHostConfig, HostSettings, Resolved, SshConnection } from "../../components/dockerHost/args";
+import { daemonConfig } from "../../components/dockerHost/daemonJson";
+import { readLiveState } from "../../components/dockerHost/drift";
 import { parseApplyResult, ApplyResult } from "../../components/dockerHost/facts";
+import { desiredHost, planInWords, planTarget } from "../../components/dockerHost/planInWords";
 import { remoteUploadParent, SCRIPTS_DIR } from "../../components/dockerHost/remoteCommand";
 import { PlanExtras, planConfig, RemoteStep } from "../../components/dockerHost/steps";
 import { tlsParamLines } from "../../components/dockerHost/tlsMaterial";
@@ -262,6 +265,13 @@ export function remoteSha(host: SandboxHost, path: string): string {
 /** One digest over a directory tree's names and contents on the host ("absent" when missing). */
 export function remoteTreeSha(host: SandboxHost, dir: string): string {
     return sh(host, `if [ -d '${dir}' ]; then cd '${dir}' && find . -type f -print0 | sort -z | xargs -0r sha256sum | sha256sum | cut -d' ' -f1; else echo absent; fi`).trim();
+}
+
+/** The preview's plan line for the host and settings (its probe over SSH, as DockerHost runs it). */
+export async function planLine(host: SandboxHost, settings: HostSettings): Promise<string> {
+    const desired = desiredHost(settings, daemonConfig(settings));
+    const live = await readLiveState(configFor(host, settings).connection, { target: planTarget(desired) });
+    return planInWords(host.name, live, desired).message;
 }
 
 /** dockerd's main PID and its start time (changes on every restart, even if a PID is reused). */
