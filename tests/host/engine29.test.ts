@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { renderDaemonJson } from "../../components/dockerHost/daemonJson";
 import { EVERY_SETTING } from "../unit/fixtures";
-import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, planLine as planLineFor, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
+import { applySteps, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipReason, planLine as planLineFor, releasesOf, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const WITH_DISK = { dataDisk: { device: "/dev/vdb" } };
-/** The release each of these hosts' dockerd reports: the sandbox Engine's, and a patch release of it. */
-const ENGINE_RELEASE = new RegExp(`^${TEST_ENGINE.replace(".", "\\.")}\\.\\d+$`);
+const ENGINE_RELEASE = releasesOf(TEST_ENGINE);
 
 const planLine = (host: SandboxHost): Promise<string> => planLineFor(host, WITH_DISK);
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { apply, configFor, dockerdIdentity, downHost, hostTestsSkipReason, planLine, sandbox, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
+import { apply, configFor, dockerdIdentity, downHost, hostTestsSkipReason, planLine, releasesOf, sandbox, SandboxHost, sh, ssh, TEST_ENGINE, upHost } from "./harness";
 
 const NAME = "t-upgrade";
 const WITH_DISK = { dataDisk: { device: "/dev/vdb" } };
@@ -69,7 +69,7 @@ describe(`an Engine upgrade, ${FROM} to ${TO}, under a configured host`, {
         }
         sh(host, "systemctl restart docker");
 
-        assert.match(sh(host, "docker version --format '{{.Server.Version}}'").trim(), new RegExp(`^${TO.replace(".", "\\.")}\\.\\d+$`));
+        assert.match(sh(host, "docker version --format '{{.Server.Version}}'").trim(), releasesOf(TO));
         assert.equal(sh(host, "docker info --format '{{.Driver}} {{.DockerRootDir}} {{.Images}}'").trim(), "overlay2 /data/docker 1");
         assert.equal(sh(host, "docker image inspect -f '{{.Id}}' sandbox/busybox:latest").trim(), image);
         assert.equal(sh(host, "docker inspect -f '{{.State.Pid}}' keeper").trim(), keeper, "live-restore kept the container's process through the upgrade");

@@ -2,7 +2,7 @@
 // 26.1, 28.5 or 29.5): a key newer than that Engine is refused before anything changes, with the key, the release
 // that introduced it and the host's own version in the message; every key newer than the Engine is named at once;
 // a key the Engine knows passes the same gate and is applied, a key newer than 20.10 among them where the Engine
-// has one. An Engine that knows every key of the table (29.5: the newest came with 29.0) has nothing to refuse.
+// has one. An Engine that knows every key of the table (29.5: the newest came with 29.2) has nothing to refuse.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DAEMON_KEYS } from "../../components/dockerHost/daemonKeys";

@@ -47,6 +47,11 @@ export function olderRelease(a: string, b: string): boolean {
     return false;
 }
 
+/** The versions a dockerd of the sandbox Engine ENGINE (major.minor) reports: that release and a patch of it. */
+export function releasesOf(engine: string): RegExp {
+    return new RegExp(`^${engine.replace(".", "\\.")}\\.\\d+$`);
+}
+
 /** Whether the test hosts' dockerd has `--validate` (Engine 23 on): the scripts then ask it before a change. */
 export const DOCKERD_VALIDATES = Number(TEST_ENGINE.split(".")[0]) >= 23;
 
