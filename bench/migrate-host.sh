@@ -4,7 +4,7 @@
 # It calls lib.sh's own copy functions, so what it times is what a move runs.
 #
 # Usage: migrate-host.sh generate MIB | poll-start | poll-stop | change PERCENT | size DIR
-#        | single NEW [SINCE] | live NEW | stopped NEW | rsync NEW | cp NEW | clean DIR | docker-stop | docker-start
+#        | single NEW [SINCE] | restart | live NEW | stopped NEW | rsync NEW | cp NEW | clean DIR | docker-stop | docker-start
 # Timings go to stdout as KEY=SECONDS lines; lib.sh's log lines to stderr.
 # Exit codes: 0 done; 1 a step failed.
 set -euo pipefail
@@ -142,6 +142,20 @@ cmd_single() {
   echo "stopped_total=$(elapsed "$t0" "$(now)")"
 }
 
+# restart — the floor of any move's downtime: what both ways stop and start (containers and Docker stop,
+# Docker and the containers start again, as the move does it), with no copy between.
+cmd_restart() {
+  local t0
+  journal_begin bench
+  t0=$(now)
+  stop_docker_for_copy "$OLD"
+  restart_docker
+  wait_for_docker "$READY_TIMEOUT"
+  start_stopped_containers
+  journal_end
+  echo "stopped_total=$(elapsed "$t0" "$(now)")"
+}
+
 # live NEW — pass 1 of a move (copy_live), Docker and the containers running.
 cmd_live() {
   local new=$1 t0
@@ -200,7 +214,7 @@ main() {
   local cmd=${1:?"usage: migrate-host.sh COMMAND [ARG] (see the header)"}
   shift
   case $cmd in
-    generate | change | size | single | live | stopped | rsync | cp | clean) "cmd_$cmd" "$@" ;;
+    generate | change | size | single | restart | live | stopped | rsync | cp | clean) "cmd_$cmd" "$@" ;;
     poll-start | poll-stop | docker-stop | docker-start) "cmd_${cmd//-/_}" "$@" ;;
     *) die "unknown command '$cmd'" ;;
   esac

@@ -4,6 +4,7 @@
 //     between the passes, pass 2 stopped) against one stopped copy of the same root (the way before: every
 //     container down for the whole copy) — both through lib.sh's own copy functions, measured from the host
 //     by polling two containers' PIDs every ~20 ms (the later of the two to run again), medians of 3;
+//     beside them the floor of any move's downtime: Docker's own stop and start with no copy between;
 //   - the move's bulk copy (lib.sh's copy_bulk, pass 1) against `cp -a` of the same tree onto the same disk;
 //   - one real apply step moving data-root (pass 1 with a container writing meanwhile), whose own log line
 //     "stopped for N s" is cross-checked against the poll.
@@ -112,14 +113,23 @@ async function main(): Promise<void> {
             host(h, "clean", "/data/mb-two");
             return { live, changed, pass2: stopped.stopped_copy!, down: poll.downtime!, keeper: poll.downtime_keeper! };
         };
+        // The floor: Docker's own stop and start around no copy at all, which every move pays.
+        const restartRun = () => {
+            host(h, "poll-start");
+            host(h, "restart");
+            return host(h, "poll-stop").downtime!;
+        };
         const singles: ReturnType<typeof singleRun>[] = [];
         const warms: ReturnType<typeof twoPass>[] = [];
+        const restarts: number[] = [];
         for (let i = 0; i < 3; i++) {
             singles.push(singleRun());
             warms.push(twoPass(false));
+            restarts.push(restartRun());
         }
         const cold = twoPass(true);
         const singleDown = median(singles.map((r) => r.down));
+        const restartDown = median(restarts);
         const warm = {
             down: median(warms.map((r) => r.down)),
             keeper: median(warms.map((r) => r.keeper)),
@@ -153,6 +163,7 @@ async function main(): Promise<void> {
             "|---|---|",
             `| Docker root | ${gib(bytes)} GiB, ${root.files} files and directories |`,
             `| containers' downtime (the later of two containers to run again), two passes, ${CHANGED_PERCENT} % rewritten between them (${mib(warm.changed).toFixed(0)} MiB), median of 3 | ${s(warm.down)} = **${((warm.down / singleDown) * 100).toFixed(1)} %** of one stopped copy (${s(singleDown)}, median of 3, same run); samples ${samples(warms.map((r) => r.down))} vs ${samples(singles.map((r) => r.down))}; keeper's alone ${s(warm.keeper)} vs ${s(median(singles.map((r) => r.keeper)))}; pass 1 (live) ${s(warm.live)}, pass 2 + check ${s(warm.pass2)} |`,
+            `| the floor: Docker's own stop and start with no copy between (the containers stopped and started as a move does), median of 3 | ${s(restartDown)} = ${((restartDown / singleDown) * 100).toFixed(1)} % of one stopped copy; samples ${samples(restarts)}; the two passes' downtime above it ${s(warm.down - restartDown)} |`,
             `| the same, page cache dropped again before pass 2 | ${s(cold.down)} = ${((cold.down / singleDown) * 100).toFixed(1)} % of one stopped copy; pass 2 + check ${s(cold.pass2)} |`,
             `| one stopped copy (the way before) | ${s(singleDown)} down; its copy + check ${s(median(singles.map((r) => r.copy)))} |`,
             `| copy throughput, the move's bulk copy (pass 1) vs \`cp -a\` (median of 3 each, + sync) | ${(mib(bytes) / rsyncS).toFixed(0)} MiB/s vs ${(mib(bytes) / cpS).toFixed(0)} MiB/s = **${((cpS / rsyncS) * 100).toFixed(0)} %** (${s(rsyncS)} vs ${s(cpS)}); the check after it (dry run) ${s(verify)} |`,
