@@ -7,6 +7,9 @@ import { apply, configFor, dockerdIdentity, downHost, hostSteps, hostTestsSkipRe
 
 const NAME = "t-migrate";
 
+/** A wrapper that slows down the copies that report progress (the live-move test). */
+const SLOW_RSYNC = "/usr/local/bin/rsync";
+
 describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () => {
     let host: SandboxHost;
     let before_: { images: string; containers: string; volume: string };
@@ -64,8 +67,8 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
 
     // Pass 1 of the copy runs while Docker runs: the containers keep running (same PIDs) while its progress
     // lines arrive, what is written meanwhile reaches the new root, and the lines stream during the copy.
-    it("copies live first: containers keep running, progress streams, late writes reach the new root", async () => {
-        // ~100k small files (4 KiB): a copy that takes well over two progress intervals.
+    it("copies live first: containers keep running, progress streams, late writes reach the new root", async (t) => {
+        // ~100k small files (4 KiB), each a progress update of rsync's.
         sh(host, "docker volume create many >/dev/null && cd /data/docker/volumes/many/_data && head -c 400000000 /dev/urandom | split -b 4096 -a 5 - f");
         // A sparse file: 64 MiB long, one 4 KiB block of data (the bulk copy writes it out, then copies it again).
         sh(host, "cd /data/docker/volumes/many/_data && truncate -s 64M sparse.img && head -c 4096 /dev/urandom | dd of=sparse.img bs=4096 seek=1000 conv=notrunc status=none");
@@ -86,6 +89,16 @@ describe("moving data-root to a new disk", { skip: hostTestsSkipReason() }, () =
         const step = hostSteps(config).find((s) => s.name === "apply")!;
         const dockerd = dockerdIdentity(host);
         const keeper = sh(host, "docker inspect -f '{{.State.Pid}}' keeper").trim();
+        // Every copy that reports progress runs at most ≈ 24 MiB/s (rsync's own --bwlimit, by a wrapper first
+        // in the PATH of the step's unit), so pass 1 lasts over two progress intervals however fast the
+        // machine's disk: the real copy, only slower.
+        sh(host, `cat >${SLOW_RSYNC} <<'EOF'
+#!/bin/sh
+for arg in "$@"; do [ "$arg" = --info=progress2 ] && exec /usr/bin/rsync --bwlimit=25000 "$@"; done
+exec /usr/bin/rsync "$@"
+EOF
+chmod 0755 ${SLOW_RSYNC}`);
+        t.after(() => sh(host, `rm -f ${SLOW_RSYNC}`));
         const run = sshAsync(host, step.create, { input: step.stdin });
         let finished = false;
         void run.done.then(() => (finished = true));

@@ -392,6 +392,36 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
         assert.equal(marked.stdout, "bbbb");
     });
 
+    it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left", () => {
+        // The interval made 1 s (5 s in lib.sh). The command reads its stdin, writes rsync-like updates
+        // (CR-ended records), the last of each interval the one to report, and fails with rsync's code 23.
+        const run = spawnSync(
+            "bash",
+            [
+                "-c",
+                `set -euo pipefail; DH_STEP=t; source <(sed 's/^readonly DH_COPY_PROGRESS_SECONDS=.*/readonly DH_COPY_PROGRESS_SECONDS=1/' "$1")
+export TMPDIR=$(mktemp -d)
+fake() {
+  read -r input; printf 'read %s\\n' "$input" >&2
+  printf '\\r      1,048,576  10%%  1.00MB/s  0:00:01 (xfr#1, to-chk=9/10)'; sleep 1.4
+  printf '\\r      2,097,152  20%%  1.00MB/s  0:00:02 (xfr#2, to-chk=8/10)\\r      7,340,032  70%%  3.00MB/s  0:00:03 (xfr#7, to-chk=3/10)'; sleep 1.2
+  return 23
+}
+rc=0; echo abc | with_copy_progress "copy" 10485760 fake || rc=$?
+echo "rc=$rc files=$(ls -A "$TMPDIR" | wc -l)"; rmdir "$TMPDIR"`,
+                "x",
+                join(SCRIPTS, "lib.sh"),
+            ],
+            { encoding: "utf8", timeout: 20_000 },
+        );
+        assert.equal(run.stdout, "rc=23 files=0\n", run.stderr);
+        const lines = run.stderr.trimEnd().split("\n");
+        assert.equal(lines[0], "read abc");
+        assert.match(lines[1] ?? "", /^docker-host\[t\]: copy: 1\.0MB of 10MB \(10 %\), 1\.0MB\/s, about 0 min 9 s left$/);
+        assert.match(lines[2] ?? "", /^docker-host\[t\]: copy: 7\.0MB of 10MB \(70 %\), 6\.0MB\/s, about 0 min 0 s left$/);
+        assert.equal(lines.length, 3, run.stderr);
+    });
+
     it("the bulk copy writes without -S, then copies sparse files again with their holes; the copy is exact", () => {
         const lib = join(SCRIPTS, "lib.sh");
         // A 64 MiB file with one 4 KiB block of data (find's %S prints 6.10352e-05), a plain file, a hard link

@@ -504,22 +504,43 @@ check_space() {
   fi
 }
 
-# report_copy_progress LABEL TOTAL — reads rsync's --info=progress2 updates on stdin (records ended by CR;
-# the first field is the bytes this rsync has transferred so far) and logs one line every
-# DH_COPY_PROGRESS_SECONDS: bytes copied against TOTAL bytes (0: unknown), the rate over the last interval
-# and an estimate of the time left. rsync's own count, not the target filesystem's growth: xfs allocates
-# written data late (and reserves ahead), so a filesystem's used space lags and overshoots the copy.
-report_copy_progress() {
-  local label=$1 total=$2 record fields written=0 last=0 last_at=$SECONDS rate left line
-  while IFS= read -r -d $'\r' record || [ -n "$record" ]; do
-    record=${record##*$'\n'}
-    read -r -a fields <<<"$record" || true
-    [[ ${fields[0]:-} =~ ^[0-9,]+$ ]] || continue
-    written=${fields[0]//,/}
-    ((SECONDS - last_at >= DH_COPY_PROGRESS_SECONDS)) || continue
-    rate=$(((written > last ? written - last : 0) / (SECONDS - last_at)))
+# with_copy_progress LABEL TOTAL COMMAND... — runs COMMAND (an rsync with --info=progress2; its stdin is
+# this function's) and logs one line every DH_COPY_PROGRESS_SECONDS while it runs: bytes copied against TOTAL
+# bytes (0: unknown), the rate over the last interval and an estimate of the time left. Returns COMMAND's
+# exit code. rsync's own count (the first field of its updates, records ended by CR), not the target
+# filesystem's growth: xfs allocates written data late (and reserves ahead), so a filesystem's used space
+# lags and overshoots the copy. Why a file, read once per interval, not a pipe: rsync writes an update per
+# file, and bash's read takes a pipe one byte at a time (40,000 small files: 1.5 s alone, 2.5 s with a bash
+# loop reading every update, on the 2 cores they shared), while awk may hold a pipe's records until it has
+# read a block (mawk does).
+with_copy_progress() {
+  local label=$1 total=$2 updates finished rc status chunk record i written=0 last=0 rate left line
+  local -a records
+  shift 2
+  updates=$(mktemp) || return 1
+  # COMMAND in the background, its exit code arriving on the descriptor "finished" when it ends; its
+  # updates appended (O_APPEND) to the file, which each sample empties, so it holds one interval's at most.
+  exec {finished}< <(if "$@" >>"$updates"; then echo 0; else echo "$?"; fi)
+  while :; do
+    if IFS= read -r -t "$DH_COPY_PROGRESS_SECONDS" -u "$finished" rc; then break; else status=$?; fi
+    # Not a timeout: the background shell ended without a code.
+    if ((status <= 128)); then rc=1 && break; fi
+    chunk=$(tail -c 1024 -- "$updates") && : >"$updates"
+    # The last complete update of the interval (bytes so far, then the percentage); none: the last one's.
+    IFS=$'\r' read -r -d '' -a records <<<"$chunk" || true
+    for ((i = ${#records[@]} - 1; i >= 0; i--)); do
+      # (Less the newline the here-string added, or rsync's after its last update; then the text after
+      # any other, such as a line rsync printed between updates.)
+      record=${records[i]%$'\n'}
+      record=${record##*$'\n'}
+      if [[ $record =~ ^[[:space:]]*([0-9,]+)[[:space:]]+[0-9]+% ]]; then
+        written=${BASH_REMATCH[1]//,/}
+        break
+      fi
+    done
+    # Each sample follows a whole interval of waiting.
+    rate=$(((written > last ? written - last : 0) / DH_COPY_PROGRESS_SECONDS))
     last=$written
-    last_at=$SECONDS
     line="$label: $(human_bytes "$written")"
     if ((total > 0)); then
       line+=" of $(human_bytes "$total") ($((written >= total ? 100 : written * 100 / total)) %)"
@@ -531,6 +552,9 @@ report_copy_progress() {
     fi
     log "$line"
   done
+  exec {finished}<&-
+  rm -f -- "$updates"
+  return "$rc"
 }
 
 # rsync_exact OPTION... SOURCE/ TARGET/ — rsync as an exact copy: owners (numeric), modes, ACLs, xattrs,
@@ -555,16 +579,12 @@ rsync_root_logging() {
 }
 
 # copy_pass LABEL OLD NEW TOTAL ERRORS [OPTION...] — one rsync_root with its progress on stderr
-# (report_copy_progress); rsync's own stderr goes to stderr, or is appended to the file ERRORS if not "".
+# (with_copy_progress); rsync's own stderr goes to stderr, or is appended to the file ERRORS if not "".
 # Returns rsync's exit code.
 copy_pass() {
   local label=$1 old=$2 new=$3 total=$4 errors=$5
   shift 5
-  if rsync_root_logging "$errors" "$old" "$new" --info=progress2 "$@" | report_copy_progress "$label" "$total"; then
-    return 0
-  else
-    return "${PIPESTATUS[0]}"
-  fi
+  with_copy_progress "$label" "$total" rsync_root_logging "$errors" "$old" "$new" --info=progress2 "$@"
 }
 
 # mark_sparse_copies OLD NEW — every regular file of NEW whose original in OLD has holes (allocated less than
@@ -738,8 +758,8 @@ copy_changed() {
   done
   # Whole directories first (a symlink NEW holds where OLD now has a directory becomes that directory).
   if ((${#whole[@]} > 0)); then
-    if printf './%s\0' "${whole[@]}" | rsync_exact -r --from0 --files-from=- --force --info=progress2 "$old/" "$new/" |
-      report_copy_progress "$label, new directories" 0; then :; else return "${PIPESTATUS[1]}"; fi
+    if printf './%s\0' "${whole[@]}" |
+      with_copy_progress "$label, new directories" 0 rsync_exact -r --from0 --files-from=- --force --info=progress2 "$old/" "$new/"; then :; else return "${PIPESTATUS[1]}"; fi
   fi
   if ((${#dirs[@]} > 0)); then
     # Only directories of NEW itself, none reached through a symlink: their names are compared, and what
@@ -776,8 +796,7 @@ copy_changed() {
   if ((${#entries[@]} > 0)); then
     # ./ before each name: rsync reads a name that begins with # or ; as a comment.
     if printf './%s\0' "${entries[@]}" |
-      rsync_exact --from0 --files-from=- --force --info=progress2 "$old/" "$new/" |
-      report_copy_progress "$label" "$total"; then :; else rc=${PIPESTATUS[1]}; fi
+      with_copy_progress "$label" "$total" rsync_exact --from0 --files-from=- --force --info=progress2 "$old/" "$new/"; then :; else rc=${PIPESTATUS[1]}; fi
   fi
   return "$rc"
 }
