@@ -393,8 +393,9 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
     });
 
     it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left", () => {
-        // The interval made 1 s (5 s in lib.sh). The command reads its stdin, writes rsync-like updates
-        // (CR-ended records), the last of each interval the one to report, and fails with rsync's code 23.
+        // The interval made 1 s (5 s in lib.sh): samples at about 1 s and 2 s. The command reads its stdin,
+        // writes rsync-like updates (CR-ended records) at 0 s and 1.5 s, the last of each interval the one to
+        // report, and fails with rsync's code 23 at 2.5 s, before a third sample.
         const run = spawnSync(
             "bash",
             [
@@ -403,8 +404,8 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
 export TMPDIR=$(mktemp -d)
 fake() {
   read -r input; printf 'read %s\\n' "$input" >&2
-  printf '\\r      1,048,576  10%%  1.00MB/s  0:00:01 (xfr#1, to-chk=9/10)'; sleep 1.4
-  printf '\\r      2,097,152  20%%  1.00MB/s  0:00:02 (xfr#2, to-chk=8/10)\\r      7,340,032  70%%  3.00MB/s  0:00:03 (xfr#7, to-chk=3/10)'; sleep 1.2
+  printf '\\r      1,048,576  10%%  1.00MB/s  0:00:01 (xfr#1, to-chk=9/10)'; sleep 1.5
+  printf '\\r      2,097,152  20%%  1.00MB/s  0:00:02 (xfr#2, to-chk=8/10)\\r      7,340,032  70%%  3.00MB/s  0:00:03 (xfr#7, to-chk=3/10)'; sleep 1
   return 23
 }
 rc=0; echo abc | with_copy_progress "copy" 10485760 fake || rc=$?
