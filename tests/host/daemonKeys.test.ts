@@ -6,7 +6,8 @@
 // release, and refused, naming the key, once the Engine removed it (a note "refused from X"); a value of another
 // type is refused, except by an Engine that ignores the key (a note "ignored from X", or the row's "ignored"). dockerd checks
 // more than keys and types (an address, a log level), so a value of the right type may still be refused for
-// what it says; only these two kinds of refusal count.
+// what it says; only these two kinds of refusal count. And every flag in `dockerd --help` has its key in the
+// table (or a reason why it has none), so a key a new Engine adds with a flag is found by running its dockerd.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DAEMON_JSON_TYPES, DAEMON_KEYS, DaemonJsonType } from "../../components/dockerHost/daemonKeys";
@@ -32,6 +33,22 @@ const RIGHT_VALUE: Readonly<Record<string, unknown>> = {
     proxies: { "http-proxy": "http://proxy.example:3128" },
     "nri-opts": { enable: false },
 };
+/** dockerd's flags whose own name (or plural: -s, -es, -y → -ies) is no daemon.json key, and why. Every
+ *  other flag of the host's dockerd must have its key in the table: a flag a new Engine adds is a key the
+ *  validator would refuse as undocumented until the table has it. */
+const FLAG_WITHOUT_KEY: Readonly<Record<string, string>> = {
+    "add-runtime": "its key is runtimes, an object of runtimes by name",
+    "config-file": "it names daemon.json itself",
+    help: "a command, not a setting",
+    version: "a command, not a setting",
+    validate: "a command, not a setting",
+    "http-proxy": "a key of the proxies object in daemon.json",
+    "https-proxy": "a key of the proxies object in daemon.json",
+    "no-proxy": "a key of the proxies object in daemon.json",
+};
+/** The keys FLAG_WITHOUT_KEY names instead (in the table). */
+const KEYS_OF_FLAGS_WITHOUT_KEY = ["runtimes", "proxies"];
+
 /** The notes a test reads (any other note is free text, and must not look like these). */
 const REFUSED_FROM = /^refused from (\d+\.\d+) \(removed\)$/;
 const IGNORED_FROM = /ignored from (\d+\.\d+)$/;
@@ -115,6 +132,18 @@ describe("the daemon.json key table against the host's dockerd", {
             if (want === "removed" && (got.status === 0 || !got.output.includes(key))) wrongly.push(`${key}: the table says Engine ${TEST_ENGINE} refuses it; dockerd (status ${got.status}): ${got.output}`);
         }
         assert.deepEqual(wrongly, []);
+    });
+
+    it(`has a key for every flag of Engine ${TEST_ENGINE}'s dockerd, or knows why the flag has none`, () => {
+        const res = ssh(host, "dockerd --help", { user: "root" });
+        assert.equal(res.status, 0, res.stderr);
+        const flags = [...res.stdout.matchAll(/^\s+(?:-\w, )?--([a-z0-9-]+)/gm)].map((m) => m[1]!);
+        assert.ok(flags.length > 50 && flags.includes("data-root"), `flags read from dockerd --help: ${flags.join(" ")}`);
+        const keyOf = (flag: string) => [flag, `${flag}s`, `${flag}es`, flag.replace(/y$/, "ies")].find((k) => Object.hasOwn(DAEMON_KEYS, k));
+        const missing = flags.filter((flag) => keyOf(flag) === undefined && !Object.hasOwn(FLAG_WITHOUT_KEY, flag));
+        assert.deepEqual(missing, [], `dockerd ${TEST_ENGINE} has these flags, and the table has no key for them: add each key's row (daemonKeys.table.json), or the flag to FLAG_WITHOUT_KEY with why`);
+        for (const flag of Object.keys(FLAG_WITHOUT_KEY)) assert.equal(keyOf(flag), undefined, `${flag} has a key in the table after all`);
+        for (const key of KEYS_OF_FLAGS_WITHOUT_KEY) assert.ok(Object.hasOwn(DAEMON_KEYS, key), key);
     });
 
     it("refuses a value of another type than the row's, except where the row says dockerd ignores the key", () => {
