@@ -393,15 +393,16 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
     });
 
     it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left", () => {
-        // The interval made 1 s (5 s in lib.sh): samples at about 1 s and 2 s. The command reads its stdin,
+        // The interval made 1 s (5 s in lib.sh), the updates' file in a directory of the test's own (tmpfs
+        // /run on a host): samples at about 1 s and 2 s. The command reads its stdin,
         // writes rsync-like updates (CR-ended records) at 0 s and 1.5 s, the last of each interval the one to
         // report, and fails with rsync's code 23 at 2.5 s, before a third sample.
         const run = spawnSync(
             "bash",
             [
                 "-c",
-                `set -euo pipefail; DH_STEP=t; source <(sed 's/^readonly DH_COPY_PROGRESS_SECONDS=.*/readonly DH_COPY_PROGRESS_SECONDS=1/' "$1")
-export TMPDIR=$(mktemp -d)
+                `set -euo pipefail; DH_STEP=t; dir=$(mktemp -d)
+source <(sed -e 's/^readonly DH_COPY_PROGRESS_SECONDS=.*/readonly DH_COPY_PROGRESS_SECONDS=1/' -e "s|^readonly DH_PROGRESS_DIR=.*|readonly DH_PROGRESS_DIR=$dir|" "$1")
 fake() {
   read -r input; printf 'read %s\\n' "$input" >&2
   printf '\\r      1,048,576  10%%  1.00MB/s  0:00:01 (xfr#1, to-chk=9/10)'; sleep 1.5
@@ -409,7 +410,7 @@ fake() {
   return 23
 }
 rc=0; echo abc | with_copy_progress "copy" 10485760 fake || rc=$?
-echo "rc=$rc files=$(ls -A "$TMPDIR" | wc -l)"; rmdir "$TMPDIR"`,
+echo "rc=$rc files=$(ls -A "$dir" | wc -l)"; rmdir "$dir"`,
                 "x",
                 join(SCRIPTS, "lib.sh"),
             ],

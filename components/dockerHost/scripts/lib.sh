@@ -58,6 +58,8 @@ readonly DH_LOCK_WAIT_DEFAULT=600
 readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
 # Seconds between two progress lines of a data-root copy pass (a pass that ends sooner prints none).
 readonly DH_COPY_PROGRESS_SECONDS=5
+# Where a copy's progress updates wait to be read (with_copy_progress): tmpfs, never the disk being emptied.
+readonly DH_PROGRESS_DIR=/run
 # Containers started at once after a data-root copy (start_stopped_containers); each `docker start` is a
 # CLI process of ≈ 40 MB.
 readonly DH_PARALLEL_STARTS=8
@@ -507,26 +509,28 @@ check_space() {
 # with_copy_progress LABEL TOTAL COMMAND... — runs COMMAND (an rsync with --info=progress2; its stdin is
 # this function's) and logs one line every DH_COPY_PROGRESS_SECONDS while it runs: bytes copied against TOTAL
 # bytes (0: unknown), the rate over the last interval and an estimate of the time left. Returns COMMAND's
-# exit code. rsync's own count (the first field of its updates, records ended by CR), not the target
+# exit code. rsync's own count (the first field of its updates, each led by a CR), not the target
 # filesystem's growth: xfs allocates written data late (and reserves ahead), so a filesystem's used space
-# lags and overshoots the copy. Why a file, read once per interval, not a pipe: rsync writes an update per
-# file, and bash's read takes a pipe one byte at a time (40,000 small files: 1.5 s alone, 2.5 s with a bash
-# loop reading every update, on the 2 cores they shared), while awk may hold a pipe's records until it has
-# read a block (mawk does).
+# lags and overshoots the copy. Why a file, read once a second, not a pipe: rsync writes an update per file,
+# and bash's read takes a pipe one byte at a time (40,000 small files: 1.5 s alone, 2.5 s with a bash loop
+# reading every update, on the 2 cores they shared), while awk may hold a pipe's records until it has read
+# a block (mawk does), and bash's read of whole blocks either waits for a block (rsync updates a large file's
+# copy about once a second) or, given a timeout, reads byte by byte again. The file is on tmpfs
+# (DH_PROGRESS_DIR), so a full disk never fails the copy by its progress, and emptied each second.
 with_copy_progress() {
-  local label=$1 total=$2 updates finished rc status chunk record i written=0 last=0 rate left line
+  local label=$1 total=$2 updates finished rc status chunk record i waited=0 written=0 last=0 rate left line
   local -a records
   shift 2
-  updates=$(mktemp) || return 1
+  updates=$(mktemp "$DH_PROGRESS_DIR/docker-host.progress.XXXXXX") || return 1
   # COMMAND in the background, its exit code arriving on the descriptor "finished" when it ends; its
-  # updates appended (O_APPEND) to the file, which each sample empties, so it holds one interval's at most.
+  # updates appended (O_APPEND) to the file, which each sample empties.
   exec {finished}< <(if "$@" >>"$updates"; then echo 0; else echo "$?"; fi)
   while :; do
-    if IFS= read -r -t "$DH_COPY_PROGRESS_SECONDS" -u "$finished" rc; then break; else status=$?; fi
+    if IFS= read -r -t 1 -u "$finished" rc; then break; else status=$?; fi
     # Not a timeout: the background shell ended without a code.
     if ((status <= 128)); then rc=1 && break; fi
     chunk=$(tail -c 1024 -- "$updates") && : >"$updates"
-    # The last complete update of the interval (bytes so far, then the percentage); none: the last one's.
+    # The second's last complete update (bytes so far, then the percentage); none: the one before's.
     IFS=$'\r' read -r -d '' -a records <<<"$chunk" || true
     for ((i = ${#records[@]} - 1; i >= 0; i--)); do
       # (Less the newline the here-string added, or rsync's after its last update; then the text after
@@ -538,7 +542,8 @@ with_copy_progress() {
         break
       fi
     done
-    # Each sample follows a whole interval of waiting.
+    if ((++waited < DH_COPY_PROGRESS_SECONDS)); then continue; fi
+    waited=0
     rate=$(((written > last ? written - last : 0) / DH_COPY_PROGRESS_SECONDS))
     last=$written
     line="$label: $(human_bytes "$written")"
