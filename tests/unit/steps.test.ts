@@ -392,9 +392,9 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
         assert.equal(marked.stdout, "bbbb");
     });
 
-    it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left", () => {
+    it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left (nor an older one)", () => {
         // The interval made 1 s (5 s in lib.sh), the updates' file in a directory of the test's own (tmpfs
-        // /run on a host): samples at about 1 s and 2 s. The command reads its stdin,
+        // /run on a host), where a killed copy left one: samples at about 1 s and 2 s. The command reads its stdin,
         // writes rsync-like updates (CR-ended records) at 0 s and 1.5 s, the last of each interval the one to
         // report, and fails with rsync's code 23 at 2.5 s, before a third sample.
         const run = spawnSync(
@@ -403,6 +403,7 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
                 "-c",
                 `set -euo pipefail; DH_STEP=t; dir=$(mktemp -d)
 source <(sed -e 's/^readonly DH_COPY_PROGRESS_SECONDS=.*/readonly DH_COPY_PROGRESS_SECONDS=1/' -e "s|^readonly DH_PROGRESS_DIR=.*|readonly DH_PROGRESS_DIR=$dir|" "$1")
+echo 'left by a killed copy' >"$dir/docker-host.progress.AbC123"
 fake() {
   read -r input; printf 'read %s\\n' "$input" >&2
   printf '\\r      1,048,576  10%%  1.00MB/s  0:00:01 (xfr#1, to-chk=9/10)'; sleep 1.5

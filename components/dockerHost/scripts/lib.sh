@@ -521,6 +521,9 @@ with_copy_progress() {
   local label=$1 total=$2 updates finished rc status chunk record i waited=0 written=0 last=0 rate left line
   local -a records
   shift 2
+  # A file left by a copy killed mid-way (its transaction's unit stopped) goes first: the host lock lets one
+  # copy run at a time.
+  rm -f -- "$DH_PROGRESS_DIR"/docker-host.progress.*
   updates=$(mktemp "$DH_PROGRESS_DIR/docker-host.progress.XXXXXX") || return 1
   # COMMAND in the background, its exit code arriving on the descriptor "finished" when it ends; its
   # updates appended (O_APPEND) to the file, which each sample empties.
