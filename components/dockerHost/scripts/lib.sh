@@ -598,15 +598,15 @@ copy_pass() {
 # mark_sparse_copies OLD NEW — every regular file of NEW whose original in OLD has holes (allocated less than
 # its size: find's %S below 1) and is over 64 KiB gets time 0, so the next pass copies it again; prints how
 # many. Why: the bulk copy (copy_bulk) writes without rsync's -S, whose sparse writes go 1 KiB at a time
-# and cost about 30 % of the copy's speed, so its copies of sparse files are written out in full.
+# and cost about 30 % of the copy's speed, so its copies of sparse files are written out in full. grep
+# picks the sparse ones: bash reads a pipe one byte at a time, ≈ 1 s of CPU per 100,000 files over 64 KiB.
 mark_sparse_copies() {
   local old=$1 new=$2 record
   local -a copies=()
+  # %S is printed as by printf %g: "0.25", "6.10352e-05" or "0" below 1, "1" or "1.00049" from 1 on.
   while IFS= read -r -d '' record; do
-    # %S is printed as by printf %g: "0.25", "6.10352e-05" or "0" below 1, "1" or "1.00049" from 1 on.
-    [[ $record == 0* || ${record%% *} == *e-* ]] || continue
     copies+=("$new/${record#* }")
-  done < <(find "$old" -xdev -type f -size +64k -printf '%S %P\0' 2>/dev/null)
+  done < <(find "$old" -xdev -type f -size +64k -printf '%S %P\0' 2>/dev/null | grep -z -E '^(0|[^ ]*e-)')
   ((${#copies[@]} == 0)) || printf '%s\0' "${copies[@]}" | xargs -0 touch -c -h -d @0 --
   echo "${#copies[@]}"
 }
