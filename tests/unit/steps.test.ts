@@ -395,7 +395,7 @@ cat "$d/new/f"; rm -rf "$d"`, "x", lib], { encoding: "utf8" });
     it("a copy's progress: the latest update once per interval while the command runs; its stdin, exit code and no file left (nor an older one)", () => {
         // The interval made 1 s (5 s in lib.sh), the updates' file in a directory of the test's own (tmpfs
         // /run on a host), where a killed copy left one: samples at about 1 s and 2 s. The command reads its stdin,
-        // writes rsync-like updates (CR-ended records) at 0 s and 1.5 s, the last of each interval the one to
+        // writes rsync-like updates (each led by a CR) at 0 s and 1.5 s, the last of each interval the one to
         // report, and fails with rsync's code 23 at 2.5 s, before a third sample.
         const run = spawnSync(
             "bash",
