@@ -5,7 +5,7 @@
 // flattened: the connection's beside the settings, files instead of the secret key and the pin.
 import { RunError } from "@pulumi/pulumi/errors";
 import { DaemonSettings, DockerHostConfig, Resolved } from "./dockerHost/args";
-import { checkConfig, ConfigIssue, describeValue, didYouMean, isHostAddress, machineKey } from "./dockerHost/validate";
+import { checkConfig, ConfigIssue, describeValue, didYouMean, isHostAddress, machineKey, NOT_A_PRIVATE_KEY_FIX } from "./dockerHost/validate";
 import { knownKeysAt } from "./dockerHost/validate/schema";
 import { dropUndefined, isRecord } from "./dockerHost/values";
 import { batchSizeProblem, BatchSize, ROLLOUT_DEFAULTS, RolloutStrategy } from "./rollout";
@@ -81,6 +81,14 @@ type Entry = Record<string, unknown>;
 export function readStackConfig(raw: RawStackConfig, readFile: (path: string) => string): StackConfig {
     const issues: ConfigIssue[] = [];
     const add = (key: string, message: string) => issues.push({ key, message });
+    // A problem of a value the hosts share (from docker-host:defaults or the secret key) is reported once,
+    // where it is written, naming the hosts it was found for when that is not all of them.
+    const shared = new Map<string, { readonly index: number; readonly hosts: string[] }>();
+    const addShared = (key: string, message: string, hostName: string) => {
+        const seen = shared.get(`${key}\n${message}`);
+        if (seen) seen.hosts.push(hostName);
+        else shared.set(`${key}\n${message}`, { index: issues.push({ key, message }) - 1, hosts: [hostName] });
+    };
 
     const defaults = asEntry(raw.defaults ?? {}, "docker-host:defaults", DEFAULT_KEYS, add);
     const rollout = readRollout(asEntry(raw.rollout ?? {}, "docker-host:rollout", ROLLOUT_KEYS, add), add);
@@ -94,6 +102,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     const hosts: HostEntry[] = [];
     const seen = new Set<string>();
     const machines = new Map<string, string>();
+    let named = 0;
     raw.hosts.forEach((rawHost, index) => {
         const where = `docker-host:hosts[${index}]`;
         const host = asEntry(rawHost, where, HOST_KEYS, add);
@@ -105,6 +114,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         }
         if (seen.has(name)) add(`${where}.name`, `"${name}" is listed twice. Fix: give every host its own name.`);
         seen.add(name);
+        named++;
 
         const merged: Entry = { ...withoutOverriddenPin(defaults ?? {}, host), ...host };
         merged.daemon = mergeDaemon(defaults?.daemon, host.daemon);
@@ -116,18 +126,70 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         } else if (machine) {
             machines.set(machine.key, `${where} (${name}), ${machine.text}`);
         }
-        const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, `${where}.privateKeyPath`, add);
-        const hostKey = resolveHostKey(merged.hostKey, merged.hostKeyPath, readFile, where, add);
+        // Each problem under the key the stack file spells, where it is written: the host's entry, or once
+        // for every host under docker-host:defaults (or the secret docker-host:privateKey).
+        const addHost = (entryKey: string, message: string) => {
+            if (entryKey === SECRET_KEY) addShared(SECRET_KEY, message, name);
+            else if (writtenIn(entryKey, host, defaults) === "defaults") addShared(`docker-host:defaults.${entryKey}`, message, name);
+            else add(`${where} (${name}).${entryKey}`, message);
+        };
+        const privateKey = resolvePrivateKey(merged.privateKeyPath, raw.privateKey, readFile, addHost);
+        const hostKey = resolveHostKey(merged.hostKey, merged.hostKeyPath, readFile, addHost);
         const connection = dropUndefined({ ...pick(merged, CONNECTION_KEYS), privateKey: privateKey ?? "", hostKey });
         const checked = checkConfig({ connection, ...dropUndefined(pick(merged, SETTING_KEYS)) });
         // Without a key, the missing key was reported above; the validator's word on "" would only repeat it.
         const hostIssues = checked.issues.filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
-        hostIssues.forEach((i) => add(`${where} (${name}).${i.key}`, i.message));
+        hostIssues.forEach((i) => {
+            const entryKey = entryKeyOf(i.key, merged, host, defaults);
+            addHost(entryKey, entryKey === "privateKeyPath" ? keyFileProblem(merged.privateKeyPath as string, i.message) : i.message);
+        });
         if (checked.value && privateKey !== undefined) hosts.push({ name, config: checked.value });
     });
 
+    for (const { index, hosts: found } of shared.values()) {
+        if (found.length < named) issues[index] = { ...issues[index]!, key: `${issues[index]!.key} (for ${found.join(", ")})` };
+    }
     if (issues.length > 0) throw new StackConfigError(issues);
     return { hosts, rollout, ...(registryCache ? { registryCache } : {}) };
+}
+
+/** How problems of the secret config value docker-host:privateKey are reported. */
+const SECRET_KEY = "docker-host:privateKey";
+
+/**
+ * The key of a configuration problem (validate's, e.g. "connection.port", "daemon.registryMirrors[1]") as the
+ * stack file spells it: an entry holds the connection's keys flat beside the settings, and the private key and
+ * the pin come from privateKeyPath (or the secret) and hostKeyPath; a mirror's index is its index in the list
+ * as written, before the registry cache's mirror was put first.
+ */
+function entryKeyOf(configKey: string, merged: Entry, host: Entry, defaults: Entry | undefined): string {
+    if (configKey === "connection.privateKey") return merged.privateKeyPath !== undefined ? "privateKeyPath" : SECRET_KEY;
+    if (configKey === "connection.hostKey") return merged.hostKeyPath !== undefined ? "hostKeyPath" : "hostKey";
+    const key = configKey.replace(/^connection\./, "");
+    const listed = /^daemon\.(registryMirrors|insecureRegistries)\[([0-9]+)\](.*)$/.exec(key);
+    if (!listed) return key;
+    const [, list, index, rest] = listed;
+    const value = (merged.daemon as Entry | undefined)?.[list!];
+    const written = (isRecord(host.daemon) && host.daemon[list!] !== undefined ? host.daemon : isRecord(defaults?.daemon) ? defaults.daemon : {})[list!];
+    const at = Array.isArray(value) && Array.isArray(written) ? written.indexOf(value[Number(index)]) : -1;
+    return at < 0 ? key : `daemon.${list!}[${at}]${rest!}`;
+}
+
+/** A private key's problem (validate's words for the key's text) said of the file privateKeyPath names. */
+function keyFileProblem(path: string, message: string): string {
+    const cut = message.indexOf(NOT_A_PRIVATE_KEY_FIX);
+    if (cut < 0) return `the file ${path} ${message}`;
+    return `the file ${path} ${message.slice(0, cut).trim().replace(/\.$/, "")}. Fix: point privateKeyPath at the private key's own file (not the .pub beside it).`;
+}
+
+/** Whether the value at an entry key (the stack file's spelling) is the host's own or the defaults'. */
+function writtenIn(entryKey: string, host: Entry, defaults: Entry | undefined): "host" | "defaults" {
+    const [part, setting] = entryKey.split(/[.[]/, 2) as [string, string | undefined];
+    if (part === "daemon" && setting !== undefined) {
+        const own = isRecord(host.daemon) && host.daemon[setting] !== undefined;
+        return !own && isRecord(defaults?.daemon) && defaults.daemon[setting] !== undefined ? "defaults" : "host";
+    }
+    return host[part] === undefined && defaults?.[part] !== undefined ? "defaults" : "host";
 }
 
 /**
@@ -282,13 +344,10 @@ function mergeDaemon(defaults: unknown, overrides: unknown): unknown {
     return { ...defaults, ...overrides };
 }
 
-function resolvePrivateKey(
-    path: unknown,
-    secretKey: string | undefined,
-    readFile: (path: string) => string,
-    where: string,
-    add: (k: string, m: string) => void,
-): string | undefined {
+/** The private key: read from privateKeyPath, or the secret docker-host:privateKey. Problems go to `add` under
+ *  the entry key. */
+function resolvePrivateKey(path: unknown, secretKey: string | undefined, readFile: (path: string) => string, add: (k: string, m: string) => void): string | undefined {
+    const where = "privateKeyPath";
     if (path === undefined) {
         if (secretKey !== undefined) return secretKey;
         add(where, "no SSH key: neither privateKeyPath nor the secret docker-host:privateKey is set. Fix: `pulumi config set --secret docker-host:privateKey < key` or set privateKeyPath.");
@@ -315,20 +374,20 @@ function withoutOverriddenPin(defaults: Entry, host: Entry): Entry {
 
 /** The pinned host key: given inline (hostKey), or read from a file holding the line (hostKeyPath, e.g. a
  *  host's ssh_host_ed25519_key.pub), never both. The validator checks what it holds. */
-function resolveHostKey(inline: unknown, path: unknown, readFile: (path: string) => string, where: string, add: (k: string, m: string) => void): unknown {
+function resolveHostKey(inline: unknown, path: unknown, readFile: (path: string) => string, add: (k: string, m: string) => void): unknown {
     if (path === undefined) return inline;
     if (inline !== undefined) {
-        add(`${where}.hostKeyPath`, "is set together with hostKey. Fix: keep one of the two.");
+        add("hostKeyPath", "is set together with hostKey. Fix: keep one of the two.");
         return undefined;
     }
     if (typeof path !== "string" || !path.startsWith("/")) {
-        add(`${where}.hostKeyPath`, `${JSON.stringify(path)} is not an absolute path. Fix: e.g. "/etc/docker-host/web-1.pub".`);
+        add("hostKeyPath", `${JSON.stringify(path)} is not an absolute path. Fix: e.g. "/etc/docker-host/web-1.pub".`);
         return undefined;
     }
     try {
         return readFile(path).trim();
     } catch (err) {
-        add(`${where}.hostKeyPath`, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
+        add("hostKeyPath", `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path; for the dev stack run \`npm run sandbox -- up dev-1\` first.`);
         return undefined;
     }
 }

@@ -10,11 +10,11 @@ import { AddIssue, ConfigIssue } from "./validate/common";
 import { connectionIssues } from "./validate/connection";
 import { daemonIssues } from "./validate/daemon";
 import { dataDiskIssues, pruneIssues, tlsCertificatesIssues, tlsListenAddressIssues } from "./validate/hostSettings";
-import { configSchema, connectionSchema, parseShape, settingsSchema, tlsCertificatesSchema } from "./validate/schema";
+import { configSchema, connectionSchema, ParsedShape, parseShape, settingsSchema, tlsCertificatesSchema } from "./validate/schema";
 
 export type { ConfigIssue } from "./validate/common";
 export { describeValue, didYouMean, isHostAddress } from "./validate/common";
-export { machineKey } from "./validate/connection";
+export { machineKey, NOT_A_PRIVATE_KEY_FIX } from "./validate/connection";
 export { parseListener } from "./validate/daemon";
 export type { Listener } from "./validate/daemon";
 
@@ -47,12 +47,13 @@ export interface Checked<T> {
     readonly issues: readonly ConfigIssue[];
 }
 
-/** Runs a part's meaning checks on its shape-checked value. */
-function checked<T>(shape: { readonly data?: T; readonly issues: ConfigIssue[] }, meaning: (value: T, add: AddIssue) => void): Checked<T> {
-    if (shape.data === undefined) return { issues: shape.issues };
-    const issues: ConfigIssue[] = [];
-    meaning(shape.data, (key, message) => issues.push({ key, message }));
-    return issues.length > 0 ? { issues } : { value: shape.data, issues };
+/** Runs a part's meaning checks on its shape-checked value, or, when its shape failed, on what passed of it:
+ *  every problem at once, whichever kind. */
+function checked<T>(shape: ParsedShape<T>, meaning: (value: T, add: AddIssue) => void): Checked<T> {
+    const issues: ConfigIssue[] = [...shape.issues];
+    const checkable = shape.data ?? shape.rest;
+    if (checkable !== undefined) meaning(checkable, (key, message) => issues.push({ key, message }));
+    return issues.length > 0 || shape.data === undefined ? { issues } : { value: shape.data, issues };
 }
 
 /** Checks the SSH connection (keys reported under "connection."). */

@@ -106,15 +106,77 @@ describe("readStackConfig", () => {
                     err.issues.map((i) => i.key),
                     [
                         "docker-host:rollout.batchSize",
-                        "docker-host:hosts[0] (web-1).daemon.logMaxSize",
+                        // Written once in the defaults, so reported once there, for every host.
+                        "docker-host:defaults.daemon.logMaxSize",
                         "docker-host:hosts[1] (web-2).dataDisk.filesytem",
-                        "docker-host:hosts[2].privateKeyPath",
-                        "docker-host:hosts[2] (web-3).daemon.logMaxSize",
+                        "docker-host:hosts[2] (web-3).privateKeyPath",
                     ],
                 );
                 assert.match(err.issues[2]!.message, /Did you mean "filesystem"\?/);
                 assert.match(err.issues[3]!.message, /cannot read \/keys\/missing \(ENOENT\)/);
                 assert.match(err.message, /nothing was changed on any host/);
+                return true;
+            },
+        );
+    });
+
+    it("reports a problem under the key the stack file spells, where it is written: a host's own, or the defaults' once", () => {
+        assert.throws(
+            () =>
+                readStackConfig(
+                    {
+                        privateKey: KEY,
+                        registryCache: { host: "cache-1" },
+                        defaults: { port: 22, daemon: { logMaxSze: "10m", dataRoot: "/srv/docker", registryMirrors: ["https://ok.example.com", "ftp://bad.example.com"] } },
+                        hosts: [
+                            { name: "cache-1", host: "10.0.0.20" },
+                            // Its own dataRoot: the defaults' does not reach it.
+                            { name: "web-1", host: "10.0.0.5", dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker" } },
+                            { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb" }, bastion: { host: "jump", port: 0 } },
+                        ],
+                    },
+                    readFile,
+                ),
+            (err: unknown) => {
+                assert.ok(err instanceof StackConfigError, String(err));
+                assert.deepEqual(
+                    err.issues.map((i) => i.key),
+                    [
+                        "docker-host:defaults.daemon.logMaxSze",
+                        // The index in the list as written, not in the list with the cache's mirror put first.
+                        "docker-host:defaults.daemon.registryMirrors[1]",
+                        "docker-host:hosts[2] (web-2).bastion.port",
+                        // Only where a data disk makes it wrong.
+                        "docker-host:defaults.daemon.dataRoot (for web-2)",
+                    ],
+                );
+                assert.match(err.issues[0]!.message, /^unknown setting\. Did you mean "logMaxSize"\?/);
+                assert.match(err.issues[1]!.message, /^"ftp:\/\/bad\.example\.com" must use http or https\./);
+                assert.match(err.issues[3]!.message, /^"\/srv\/docker" is not on the data disk mounted at "\/data"\./);
+                return true;
+            },
+        );
+    });
+
+    it("reports the meaning problems beside the shape problems: one kind never hides the other", () => {
+        assert.throws(
+            () =>
+                readStackConfig(
+                    { privateKey: KEY, hosts: [{ name: "a", host: "h", port: "22", dataDisk: { device: "vdb" }, daemon: { logMaxSze: "10m", dns: ["1.1.1"], maxConcurrentUploads: "3" } }] },
+                    readFile,
+                ),
+            (err: unknown) => {
+                assert.ok(err instanceof StackConfigError, String(err));
+                assert.deepEqual(
+                    err.issues.map((i) => i.key),
+                    [
+                        "docker-host:hosts[0] (a).port",
+                        "docker-host:hosts[0] (a).daemon.maxConcurrentUploads",
+                        "docker-host:hosts[0] (a).daemon.logMaxSze",
+                        "docker-host:hosts[0] (a).dataDisk.device",
+                        "docker-host:hosts[0] (a).daemon.dns[0]",
+                    ],
+                );
                 return true;
             },
         );
@@ -152,7 +214,7 @@ describe("readStackConfig", () => {
             () => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h", port: NaN }] }, readFile),
             (err: unknown) => {
                 assert.ok(err instanceof StackConfigError && RunError.isInstance(err));
-                assert.equal(err.message, "the stack configuration has 1 problem; nothing was changed on any host:\n  - docker-host:hosts[0] (a).connection.port: expected a number, got NaN. Fix: set it to a number.");
+                assert.equal(err.message, "the stack configuration has 1 problem; nothing was changed on any host:\n  - docker-host:hosts[0] (a).port: expected a number, got NaN. Fix: set it to a number.");
                 return true;
             },
         );
@@ -206,15 +268,15 @@ describe("readStackConfig", () => {
         assert.deepEqual(stack.hosts.map((h) => h.config.connection.hostKey), [pub, HOST_KEY]);
         assert.throws(
             () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKey: HOST_KEY, hostKeyPath: "/k.pub" }] }, read),
-            /docker-host:hosts\[0\]\.hostKeyPath: is set together with hostKey\. Fix: keep one of the two\./,
+            /docker-host:hosts\[0\] \(a\)\.hostKeyPath: is set together with hostKey\. Fix: keep one of the two\./,
         );
         assert.throws(
             () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKeyPath: "/missing.key" }] }, readFile),
-            /docker-host:hosts\[0\]\.hostKeyPath: cannot read \/missing\.key \(ENOENT\)/,
+            /docker-host:hosts\[0\] \(a\)\.hostKeyPath: cannot read \/missing\.key \(ENOENT\)/,
         );
         assert.throws(
             () => readStackConfig({ defaults: { privateKeyPath: "/keys/web" }, hosts: [{ name: "a", host: "h", hostKey: "ssh-ed25519" }] }, readFile),
-            /docker-host:hosts\[0\] \(a\)\.connection\.hostKey: "ssh-ed25519" is not an OpenSSH public key line/,
+            /docker-host:hosts\[0\] \(a\)\.hostKey: "ssh-ed25519" is not an OpenSSH public key line/,
         );
     });
 

@@ -83,6 +83,36 @@ describe("findConfigIssues", () => {
         assert.match(issue!.message, /^unknown setting\. Did you mean "maxConcurrentDownloads"\?/);
     });
 
+    it("checks what passed the shape when something did not: a typo or a wrong type hides no other problem", () => {
+        const issues = findConfigIssues({
+            connection: { host: "bad host", port: "22", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n" },
+            dataDisk: { device: "vdb" },
+            prune: { schedule: 5, olderThan: "a week" },
+            daemon: { maxConcurentDownloads: 3, logMaxSize: "10x", dns: 5, hosts: ["tcp://0.0.0.0:2375"] },
+            allowInsecureTcp: "yes",
+        });
+        assert.deepEqual(
+            issues.map((i) => i.key),
+            [
+                // The shape: types and unknown keys.
+                "connection.port",
+                "connection.host",
+                "daemon.dns",
+                "daemon.maxConcurentDownloads",
+                "allowInsecureTcp",
+                "prune.schedule",
+                // The meaning of what passed (the whole prune left out with its bad schedule, so its olderThan too;
+                // allowInsecureTcp left out is false, so the tcp listener is refused, as it would be).
+                "dataDisk.device",
+                "daemon.logMaxSize",
+                "daemon.hosts[0]",
+                "daemon.hosts",
+            ],
+        );
+        // A value no configuration can hold is a shape problem, never a throw.
+        assert.equal(findConfigIssues(host({ logMaxSize: "10x", f: () => 1 })).length, 1);
+    });
+
     it("accepts a tcp listener off loopback when allowInsecureTcp is set", () => {
         assert.deepEqual(findConfigIssues(host({ hosts: ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"] }, { allowInsecureTcp: true })), []);
     });

@@ -39,6 +39,9 @@ function hopIssues(hop: Hop, c: Resolved<SshConnection> | Resolved<BastionConnec
     if (pin && "problem" in pin) add(`${hop.key}.hostKey`, `${JSON.stringify(abbreviate(c.hostKey!))} ${pin.problem}`);
 }
 
+/** The fix for a private key that is something else (a path, a public key, a PuTTY file). */
+export const NOT_A_PRIVATE_KEY_FIX = "Fix: pass the key's contents, not its path";
+
 /**
  * What is wrong with a private key's text, or undefined when it has the shape of an unencrypted PEM or
  * OpenSSH private key. `hint` names other sources of the key. The key's contents are never quoted.
@@ -52,7 +55,7 @@ function privateKeyProblem(text: string, hint: string): string | undefined {
             : trimmed.startsWith("PuTTY-User-Key-File")
               ? "is a PuTTY key (.ppk), which SSH here cannot read"
               : 'does not look like a private key (no "-----BEGIN ... PRIVATE KEY-----" line)';
-        return `${what}. Fix: pass the key's contents, not its path${hint}.`;
+        return `${what}. ${NOT_A_PRIVATE_KEY_FIX}${hint}.`;
     }
     const end = `-----END ${begin[1]!}PRIVATE KEY-----`;
     if (!text.slice(begin.index).includes(end)) {

@@ -126,9 +126,61 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
  * configuration (e.g. ["connection"]; [] for the settings), so keys and "known here" lists read the same
  * whichever way the part was checked.
  */
-export function parseShape<S extends z.ZodType>(schema: S, value: unknown, at: readonly string[] = []): { readonly data?: z.infer<S>; readonly issues: ConfigIssue[] } {
+export function parseShape<S extends z.ZodType>(schema: S, value: unknown, at: readonly string[] = []): ParsedShape<z.infer<S>> {
     const parsed = schema.safeParse(value, { reportInput: true });
-    return parsed.success ? { data: parsed.data, issues: [] } : { issues: shapeIssues(parsed.error, at) };
+    if (parsed.success) return { data: parsed.data, issues: [] };
+    const rest = withoutFailedParts(value, parsed.error, at);
+    const reparsed = rest === undefined ? undefined : schema.safeParse(rest);
+    return { issues: shapeIssues(parsed.error, at), ...(reparsed?.success ? { rest: reparsed.data } : {}) };
+}
+
+/** A part checked against its shape: the typed value, or the problems and what passed of the value. */
+export interface ParsedShape<T> {
+    readonly data?: T;
+    readonly issues: ConfigIssue[];
+    /** When the shape failed: the value without the parts that failed it (see withoutFailedParts), when that
+     *  has the shape. The meaning checks run on it, so one problem never hides the others. */
+    readonly rest?: T;
+}
+
+/**
+ * The value with every part that failed the shape left out: an unknown key alone; otherwise the daemon setting
+ * (daemon.X), or else the key of the checked value, that holds the failure (e.g. the whole dataDisk, or a
+ * connection's port). Whole, so no meaning check reads a part it would misread (a daemon key's siblings do
+ * not depend on its type; a data-root check without the disk only skips the mount point). Undefined when the
+ * value itself has the wrong type.
+ */
+function withoutFailedParts(value: unknown, error: z.ZodError, at: readonly string[]): unknown {
+    if (!isPlainTree(value)) return undefined;
+    let copy: Record<string, unknown>;
+    try {
+        copy = structuredClone(value) as Record<string, unknown>;
+    } catch {
+        return undefined; // something no configuration holds (a function, a symbol): its shape problems say so
+    }
+    const remove = (path: readonly PropertyKey[]) => {
+        let node: unknown = copy;
+        for (const segment of path.slice(0, -1)) node = isPlainTree(node) ? (node as Record<PropertyKey, unknown>)[segment as string] : undefined;
+        if (isPlainTree(node)) delete (node as Record<PropertyKey, unknown>)[path.at(-1) as string];
+    };
+    for (const issue of error.issues) {
+        if (issue.path.length === 0 && issue.code !== "unrecognized_keys") return undefined;
+        if (issue.code === "unrecognized_keys") {
+            issue.keys.forEach((k) => remove([...issue.path, k]));
+            continue;
+        }
+        const full = [...at, ...issue.path];
+        const unit = full[0] === "daemon" ? 2 : 1;
+        remove(issue.path.slice(0, Math.max(1, unit - at.length)));
+    }
+    return copy;
+}
+
+/** Plain JSON-like data (objects and arrays of it), which structuredClone copies as it is. */
+function isPlainTree(value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    const proto = Object.getPrototypeOf(value) as unknown;
+    return Array.isArray(value) || proto === Object.prototype || proto === null;
 }
 
 /** The shape problems, one per key (the first zod reports, see below). */
