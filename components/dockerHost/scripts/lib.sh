@@ -58,6 +58,9 @@ readonly DH_LOCK_WAIT_DEFAULT=600
 readonly DH_COPY_MARGIN_BYTES=$((64 * 1024 * 1024))
 # Seconds between two progress lines of a data-root copy pass (a pass that ends sooner prints none).
 readonly DH_COPY_PROGRESS_SECONDS=5
+# When the containers take this many seconds or more to stop for a copy's last pass, the log says how long,
+# and why that may be.
+readonly DH_SLOW_STOP_SECONDS=3
 # Where a copy's progress updates wait to be read (with_copy_progress): tmpfs, never the disk being emptied.
 readonly DH_PROGRESS_DIR=/run
 # Containers started at once after a data-root copy (start_stopped_containers); each `docker start` is a
@@ -377,6 +380,11 @@ stop_docker_for_copy() {
   if ((${#ids[@]} > 0)); then
     log "stopping ${#ids[@]} running container(s) for the copy's last pass; they are started again afterwards"
     docker stop "${ids[@]}" >/dev/null
+    # Said because it is all downtime: docker stop waits for each container's stop timeout (10 s unless it
+    # set another) before it kills one that ignores SIGTERM, as a shell or sleep run as PID 1 does.
+    if ((SECONDS - COPY_STOPPED_AT >= DH_SLOW_STOP_SECONDS)); then
+      log "the containers took $((SECONDS - COPY_STOPPED_AT)) s to stop: one that ignores SIGTERM is killed only after its stop timeout (docker run --stop-timeout, or an init such as docker run --init, shortens it)"
+    fi
   fi
   # Only a root with a plugin installed pays for asking.
   if compgen -G "$old/plugins/*/rootfs" >/dev/null; then
