@@ -8,10 +8,12 @@
 // docs/reference/dockerd.md: the Linux example, the daemon.json keys named in the text, and the flags,
 // whose names are the keys), with types and introducing releases from moby's daemon/config at each release
 // tag (v20.10.24 … docker-v29.7.2), plus the keys dockerd takes that the reference does not name: those it
-// reads from daemon.json only (moby's skipValidateOptions: min-api-version) and nri-opts (29.2). Keys of the
+// reads from daemon.json only (moby's skipValidateOptions: min-api-version), nri-opts (29.2) and the keys of
+// hidden or deprecated flags (network-diagnostic-port, restart), which the host test finds. Keys of the
 // 20.10 reference that later releases dropped are kept (with a "note"): they are valid on the Engine most
 // hosts run; a newer dockerd names them in the apply step's `dockerd --validate` (Engine 23+) before anything
-// changes. tests/host/daemonKeys.test.ts holds every row against each sandbox Engine's own dockerd.
+// changes. tests/host/daemonKeys.test.ts holds every row against each sandbox Engine's own dockerd, and finds
+// every key that dockerd takes and the table lacks.
 import table from "./daemonKeys.table.json";
 
 /** JSON types dockerd decodes daemon.json values into (the Go field's type); another type stops it from

@@ -4,10 +4,12 @@
 // so itself. For each row, alone in a daemon.json: a value of the row's type is a key dockerd knows ("don't match
 // any configuration option" otherwise) and decodes (no "cannot unmarshal") when the Engine is at least the row's
 // release, and refused, naming the key, once the Engine removed it (a note "refused from X"); a value of another
-// type is refused, except by an Engine that ignores the key (a note "ignored from X", or the row's "ignored"). dockerd checks
-// more than keys and types (an address, a log level), so a value of the right type may still be refused for
-// what it says; only these two kinds of refusal count. And every flag in `dockerd --help` has its key in the
-// table (or a reason why it has none), so a key a new Engine adds with a flag is found by running its dockerd.
+// type is refused, except by an Engine that ignores the key (a note "ignored from X", or the row's "ignored"),
+// or where dockerd drops it (WRONG_TYPE_DROPPED). dockerd checks more than keys and types (an address, a log
+// level), so a value of the right type may still be refused for what it says; only these two kinds of refusal
+// count. And every flag in `dockerd --help` has its key in the table (or a reason why it has none), and so does
+// every key dockerd takes, flag or not, hidden or not (KEYS_PROBE): a key a new Engine adds is found by running
+// its dockerd.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DAEMON_JSON_TYPES, DAEMON_KEYS, DaemonJsonType } from "../../components/dockerHost/daemonKeys";
@@ -46,8 +48,31 @@ const FLAG_WITHOUT_KEY: Readonly<Record<string, string>> = {
     "https-proxy": "a key of the proxies object in daemon.json",
     "no-proxy": "a key of the proxies object in daemon.json",
 };
+/** Rows dockerd takes a value of another type for, and why (the validator refuses it all the same). */
+const WRONG_TYPE_DROPPED: Readonly<Record<string, string>> = {
+    restart: "no field decodes it: dockerd sets the --restart flag from it, which drops a value that is not a boolean",
+};
 /** The keys FLAG_WITHOUT_KEY names instead (in the table). */
 const KEYS_OF_FLAGS_WITHOUT_KEY = ["runtimes", "proxies"];
+
+/**
+ * Every top-level daemon.json key the host's dockerd takes, found without the reference: each JSON name in its
+ * binary (Go keeps struct tags for reflection) is put in one daemon.json, and `dockerd --validate` names every
+ * one it does not take ("the following directives don't match any configuration option: …", before it decodes
+ * anything). The rest are its keys: its flags' names, their NamedOption names (labels for --label), and those
+ * it reads from daemon.json only (moby's skipValidateOptions, such as min-api-version), hidden flags' too.
+ * stdout: the JSON names on line 1, dockerd's verdict after it.
+ */
+const KEYS_PROBE = String.raw`set -euo pipefail
+f=$(mktemp)
+trap 'rm -f "$f"' EXIT
+names=$(grep -aoE 'json:"[a-z][a-z0-9-]*[,"]' "$(command -v dockerd)" | sed -E 's/^json:"//; s/[,"]$//' | sort -u)
+printf '{%s}\n' "$(sed 's/.*/"&":null/' <<<"$names" | paste -sd, -)" >"$f"
+paste -sd' ' - <<<"$names"
+dockerd --validate --config-file "$f" 2>&1 || true`;
+
+/** The table's key of a flag: its name, or its plural (-s, -es, -y → -ies; labels for --label). */
+const keyOf = (flag: string): string | undefined => [flag, `${flag}s`, `${flag}es`, flag.replace(/y$/, "ies")].find((k) => Object.hasOwn(DAEMON_KEYS, k));
 
 /** The notes a test reads (any other note is free text, and must not look like these). */
 const REFUSED_FROM = /^refused from (\d+\.\d+) \(removed\)$/;
@@ -139,11 +164,25 @@ describe("the daemon.json key table against the host's dockerd", {
         assert.equal(res.status, 0, res.stderr);
         const flags = [...res.stdout.matchAll(/^\s+(?:-\w, )?--([a-z0-9-]+)/gm)].map((m) => m[1]!);
         assert.ok(flags.length > 50 && flags.includes("data-root"), `flags read from dockerd --help: ${flags.join(" ")}`);
-        const keyOf = (flag: string) => [flag, `${flag}s`, `${flag}es`, flag.replace(/y$/, "ies")].find((k) => Object.hasOwn(DAEMON_KEYS, k));
         const missing = flags.filter((flag) => keyOf(flag) === undefined && !Object.hasOwn(FLAG_WITHOUT_KEY, flag));
         assert.deepEqual(missing, [], `dockerd ${TEST_ENGINE} has these flags, and the table has no key for them: add each key's row (daemonKeys.table.json), or the flag to FLAG_WITHOUT_KEY with why`);
         for (const flag of Object.keys(FLAG_WITHOUT_KEY)) assert.equal(keyOf(flag), undefined, `${flag} has a key in the table after all`);
         for (const key of KEYS_OF_FLAGS_WITHOUT_KEY) assert.ok(Object.hasOwn(DAEMON_KEYS, key), key);
+    });
+
+    it(`has every top-level key Engine ${TEST_ENGINE}'s dockerd takes, flags or none, hidden or not`, () => {
+        const res = ssh(host, KEYS_PROBE, { user: "root" });
+        assert.equal(res.status, 0, res.stderr);
+        const [namesLine = "", ...verdict] = res.stdout.split("\n");
+        const names = namesLine.split(" ").filter(Boolean);
+        const refused = /the following directives don't match any configuration option: ([^\n]*)/.exec(verdict.join("\n"));
+        assert.ok(refused, `dockerd named no unknown key among ${names.length} names: ${verdict.join(" ")}`);
+        const unknown = new Set(refused[1]!.split(",").map((k) => k.trim()));
+        const taken = names.filter((name) => !unknown.has(name));
+        // What dockerd takes whatever the release: a flag, a daemon.json-only key, a NamedOption name.
+        for (const key of ["data-root", "builder", "labels", "registry-mirrors"]) assert.ok(taken.includes(key), `${key} among the keys found: ${taken.join(" ")}`);
+        const missing = taken.filter((key) => keyOf(key) === undefined && !Object.hasOwn(FLAG_WITHOUT_KEY, key));
+        assert.deepEqual(missing, [], `dockerd ${TEST_ENGINE} takes these daemon.json keys, and the table has none of them: add each key's row (daemonKeys.table.json; "ignored" with a note when dockerd reads nothing from it)`);
     });
 
     it("refuses a value of another type than the row's, except where the row says dockerd ignores the key", () => {
@@ -152,7 +191,8 @@ describe("the daemon.json key table against the host's dockerd", {
             const want = expectation(key, TEST_ENGINE);
             if (want.key !== "known") continue;
             const got = wrong.get(key)!;
-            if (want.refusesWrongType && got.status === 0) wrongly.push(`${key}: dockerd took ${JSON.stringify(VALUE_OF[DAEMON_KEYS[key]!.type].wrong)} for ${DAEMON_KEYS[key]!.type}`);
+            if (want.refusesWrongType && got.status === 0 && !Object.hasOwn(WRONG_TYPE_DROPPED, key)) wrongly.push(`${key}: dockerd took ${JSON.stringify(VALUE_OF[DAEMON_KEYS[key]!.type].wrong)} for ${DAEMON_KEYS[key]!.type}`);
+            if (Object.hasOwn(WRONG_TYPE_DROPPED, key) && got.status !== 0) wrongly.push(`${key}: WRONG_TYPE_DROPPED says dockerd takes any type; dockerd: ${got.output}`);
             if (!want.refusesWrongType && got.status !== 0) wrongly.push(`${key}: the table says dockerd ignores it; dockerd: ${got.output}`);
         }
         assert.deepEqual(wrongly, []);
