@@ -141,7 +141,7 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
         const hostIssues = checked.issues.filter((i) => privateKey !== undefined || i.key !== "connection.privateKey");
         hostIssues.forEach((i) => {
             const entryKey = entryKeyOf(i.key, merged, host, defaults);
-            addHost(entryKey, entryKey === "privateKeyPath" ? keyFileProblem(merged.privateKeyPath as string, i.message) : i.message);
+            addHost(entryKey, entryKey === "privateKeyPath" ? keyFileProblem(merged.privateKeyPath as string, i.message) : entryKey === SECRET_KEY ? secretKeyProblem(i.message) : i.message);
         });
         if (checked.value && privateKey !== undefined) hosts.push({ name, config: checked.value });
     });
@@ -180,6 +180,13 @@ function keyFileProblem(path: string, message: string): string {
     const cut = message.indexOf(NOT_A_PRIVATE_KEY_FIX);
     if (cut < 0) return `the file ${path} ${message}`;
     return `the file ${path} ${message.slice(0, cut).trim().replace(/\.$/, "")}. Fix: point privateKeyPath at the private key's own file (not the .pub beside it).`;
+}
+
+/** A private key's problem said of the secret docker-host:privateKey, with the fix for a stack. */
+function secretKeyProblem(message: string): string {
+    const cut = message.indexOf(NOT_A_PRIVATE_KEY_FIX);
+    if (cut < 0) return message;
+    return `${message.slice(0, cut).trim()} Fix: store the key's contents, not its path: \`pulumi config set --secret docker-host:privateKey < ~/.ssh/id_ed25519\` (or set privateKeyPath to the file).`;
 }
 
 /** Whether the value at an entry key (the stack file's spelling) is the host's own or the defaults'. */

@@ -492,7 +492,8 @@ const STACK_ROWS: Record<string, StackRow[]> = {
         s("key path relative", { hosts: [{ name: "a", host: "h", privateKeyPath: "keys/web" }] }, "docker-host:hosts[0] (a).privateKeyPath", '"keys/web" is not an absolute path. Fix: e.g. "/home/me/.ssh/id_ed25519".'),
         s("key path unreadable", { hosts: [{ name: "a", host: "h", privateKeyPath: "/keys/missing" }] }, "docker-host:hosts[0] (a).privateKeyPath", /^cannot read \/keys\/missing \(ENOENT\)\./),
         s("key path naming the public key", { hosts: [{ name: "a", host: "h", privateKeyPath: "/keys/web.pub" }] }, "docker-host:hosts[0] (a).privateKeyPath", "the file /keys/web.pub is a public key line, not a private key. Fix: point privateKeyPath at the private key's own file (not the .pub beside it)."),
-        s("the secret key a public key", { privateKey: HOST_KEY, hosts: [{ name: "a", host: "h" }] }, "docker-host:privateKey", `is a public key line, not a private key. Fix: pass the key's contents, not its path${KEY_HINT}.`),
+        s("the secret key a public key", { privateKey: HOST_KEY, hosts: [{ name: "a", host: "h" }] }, "docker-host:privateKey", "is a public key line, not a private key. Fix: store the key's contents, not its path: `pulumi config set --secret docker-host:privateKey < ~/.ssh/id_ed25519` (or set privateKeyPath to the file)."),
+        s("the secret key a path, for two hosts: once", { privateKey: "~/.ssh/id_ed25519", hosts: [{ name: "a", host: "h" }, { name: "b", host: "i" }] }, "docker-host:privateKey", /^does not look like a private key \(no "-----BEGIN \.\.\. PRIVATE KEY-----" line\)\. Fix: store the key's contents/),
         s("a port from the defaults", { ...stack([{ name: "a", host: "h" }]), defaults: { port: "22" } }, "docker-host:defaults.port", typeMsg("a number", '"22"')),
         s("a bastion's own bad address", stack([{ name: "a", host: "h", bastion: { host: "bad host" } }]), "docker-host:hosts[0] (a).bastion.host", /^"bad host" is neither an IP address nor a host name\./),
         s("host key twice", stack([{ name: "a", host: "h", hostKey: HOST_KEY, hostKeyPath: "/keys/web.pub" }]), "docker-host:hosts[0] (a).hostKeyPath", "is set together with hostKey. Fix: keep one of the two."),
@@ -557,6 +558,9 @@ describe("bad inputs", () => {
                             assert.ok(err instanceof StackConfigError, String(err));
                             const found = err.issues.filter((i) => i.key === c.key);
                             assert.ok(found.some((i) => matches(i.message, c.message)), `no ${c.key} matching ${String(c.message)} in\n${err.message}`);
+                            // Once: a value every host shares is reported where it is written, not per host.
+                            const forSome = err.issues.filter((i) => i.key.startsWith(`${c.key} (for `));
+                            assert.equal(found.length + forSome.length, 1, `${c.key} more than once in\n${err.message}`);
                             return true;
                         },
                     );
