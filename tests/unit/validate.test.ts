@@ -101,9 +101,10 @@ describe("findConfigIssues", () => {
                 "daemon.maxConcurentDownloads",
                 "allowInsecureTcp",
                 "prune.schedule",
-                // The meaning of what passed (the whole prune left out with its bad schedule, so its olderThan too;
-                // allowInsecureTcp left out is false, so the tcp listener is refused, as it would be).
+                // The meaning of what passed (allowInsecureTcp left out is false, so the tcp listener is refused,
+                // as it would be).
                 "dataDisk.device",
+                "prune.olderThan",
                 "daemon.logMaxSize",
                 "daemon.hosts[0]",
                 "daemon.hosts",

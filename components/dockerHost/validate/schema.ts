@@ -144,11 +144,11 @@ export interface ParsedShape<T> {
 }
 
 /**
- * The value with every part that failed the shape left out: an unknown key alone; otherwise the daemon setting
- * (daemon.X), or else the key of the checked value, that holds the failure (e.g. the whole dataDisk, or a
- * connection's port). Whole, so no meaning check reads a part it would misread (a daemon key's siblings do
- * not depend on its type; a data-root check without the disk only skips the mount point). Undefined when the
- * value itself has the wrong type.
+ * The value with every part that failed the shape left out: an unknown key alone; otherwise the daemon or
+ * prune setting (daemon.X, prune.X: each checked on its own), or else the key of the checked value, that holds
+ * the failure (e.g. the whole dataDisk, or a connection's port). Whole, so no meaning check reads a part it
+ * would misread (a data-root check without the disk only skips the mount point, where a disk without its
+ * mountPoint would be taken as mounted at the default). Undefined when the value itself has the wrong type.
  */
 function withoutFailedParts(value: unknown, error: z.ZodError, at: readonly string[]): unknown {
     if (!isPlainTree(value)) return undefined;
@@ -170,7 +170,7 @@ function withoutFailedParts(value: unknown, error: z.ZodError, at: readonly stri
             continue;
         }
         const full = [...at, ...issue.path];
-        const unit = full[0] === "daemon" ? 2 : 1;
+        const unit = full[0] === "daemon" || full[0] === "prune" ? 2 : 1;
         remove(issue.path.slice(0, Math.max(1, unit - at.length)));
     }
     return copy;
