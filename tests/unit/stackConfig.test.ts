@@ -19,6 +19,17 @@ const readFile = (path: string) => {
     return content;
 };
 
+/** The StackConfigError a stack configuration is refused with (fails the test when it is accepted). */
+function refusal(raw: Parameters<typeof readStackConfig>[0]): StackConfigError {
+    try {
+        readStackConfig(raw, readFile);
+    } catch (err) {
+        assert.ok(err instanceof StackConfigError, String(err));
+        return err;
+    }
+    assert.fail("the configuration was accepted");
+}
+
 describe("readStackConfig", () => {
     it("merges defaults under each host, daemon settings key by key", () => {
         const stack = readStackConfig(
@@ -86,99 +97,69 @@ describe("readStackConfig", () => {
     });
 
     it("reports every problem of every host at once, each with host and key", () => {
-        assert.throws(
-            () =>
-                readStackConfig(
-                    {
-                        defaults: { privateKeyPath: "/keys/web", daemon: { logMaxSize: "10x" } },
-                        hosts: [
-                            { name: "web-1", host: "10.0.0.5" },
-                            { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb", filesytem: "xfs" } },
-                            { name: "web-3", host: "10.0.0.7", privateKeyPath: "/keys/missing" },
-                        ],
-                        rollout: { batchSize: 0 },
-                    },
-                    readFile,
-                ),
-            (err: unknown) => {
-                assert.ok(err instanceof StackConfigError);
-                assert.deepEqual(
-                    err.issues.map((i) => i.key),
-                    [
-                        "docker-host:rollout.batchSize",
-                        // Written once in the defaults, so reported once there, for every host.
-                        "docker-host:defaults.daemon.logMaxSize",
-                        "docker-host:hosts[1] (web-2).dataDisk.filesytem",
-                        "docker-host:hosts[2] (web-3).privateKeyPath",
-                    ],
-                );
-                assert.match(err.issues[2]!.message, /Did you mean "filesystem"\?/);
-                assert.match(err.issues[3]!.message, /cannot read \/keys\/missing \(ENOENT\)/);
-                assert.match(err.message, /nothing was changed on any host/);
-                return true;
-            },
+        const err = refusal({
+            defaults: { privateKeyPath: "/keys/web", daemon: { logMaxSize: "10x" } },
+            hosts: [
+                { name: "web-1", host: "10.0.0.5" },
+                { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb", filesytem: "xfs" } },
+                { name: "web-3", host: "10.0.0.7", privateKeyPath: "/keys/missing" },
+            ],
+            rollout: { batchSize: 0 },
+        });
+        assert.deepEqual(
+            err.issues.map((i) => i.key),
+            [
+                "docker-host:rollout.batchSize",
+                // Written once in the defaults, so reported once there, for every host.
+                "docker-host:defaults.daemon.logMaxSize",
+                "docker-host:hosts[1] (web-2).dataDisk.filesytem",
+                "docker-host:hosts[2] (web-3).privateKeyPath",
+            ],
         );
+        assert.match(err.issues[2]!.message, /Did you mean "filesystem"\?/);
+        assert.match(err.issues[3]!.message, /cannot read \/keys\/missing \(ENOENT\)/);
+        assert.match(err.message, /nothing was changed on any host/);
     });
 
     it("reports a problem under the key the stack file spells, where it is written: a host's own, or the defaults' once", () => {
-        assert.throws(
-            () =>
-                readStackConfig(
-                    {
-                        privateKey: KEY,
-                        registryCache: { host: "cache-1" },
-                        defaults: { port: 22, daemon: { logMaxSze: "10m", dataRoot: "/srv/docker", registryMirrors: ["https://ok.example.com", "ftp://bad.example.com"] } },
-                        hosts: [
-                            { name: "cache-1", host: "10.0.0.20" },
-                            // Its own dataRoot: the defaults' does not reach it.
-                            { name: "web-1", host: "10.0.0.5", dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker" } },
-                            { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb" }, bastion: { host: "jump", port: 0 } },
-                        ],
-                    },
-                    readFile,
-                ),
-            (err: unknown) => {
-                assert.ok(err instanceof StackConfigError, String(err));
-                assert.deepEqual(
-                    err.issues.map((i) => i.key),
-                    [
-                        "docker-host:defaults.daemon.logMaxSze",
-                        // The index in the list as written, not in the list with the cache's mirror put first.
-                        "docker-host:defaults.daemon.registryMirrors[1]",
-                        "docker-host:hosts[2] (web-2).bastion.port",
-                        // Only where a data disk makes it wrong.
-                        "docker-host:defaults.daemon.dataRoot (for web-2)",
-                    ],
-                );
-                assert.match(err.issues[0]!.message, /^unknown setting\. Did you mean "logMaxSize"\?/);
-                assert.match(err.issues[1]!.message, /^"ftp:\/\/bad\.example\.com" must use http or https\./);
-                assert.match(err.issues[3]!.message, /^"\/srv\/docker" is not on the data disk mounted at "\/data"\./);
-                return true;
-            },
+        const err = refusal({
+            privateKey: KEY,
+            registryCache: { host: "cache-1" },
+            defaults: { port: 22, daemon: { logMaxSze: "10m", dataRoot: "/srv/docker", registryMirrors: ["https://ok.example.com", "ftp://bad.example.com"] } },
+            hosts: [
+                { name: "cache-1", host: "10.0.0.20" },
+                // Its own dataRoot: the defaults' does not reach it.
+                { name: "web-1", host: "10.0.0.5", dataDisk: { device: "/dev/vdb" }, daemon: { dataRoot: "/data/docker" } },
+                { name: "web-2", host: "10.0.0.6", dataDisk: { device: "/dev/vdb" }, bastion: { host: "jump", port: 0 } },
+            ],
+        });
+        assert.deepEqual(
+            err.issues.map((i) => i.key),
+            [
+                "docker-host:defaults.daemon.logMaxSze",
+                // The index in the list as written, not in the list with the cache's mirror put first.
+                "docker-host:defaults.daemon.registryMirrors[1]",
+                "docker-host:hosts[2] (web-2).bastion.port",
+                // Only where a data disk makes it wrong.
+                "docker-host:defaults.daemon.dataRoot (for web-2)",
+            ],
         );
+        assert.match(err.issues[0]!.message, /^unknown setting\. Did you mean "logMaxSize"\?/);
+        assert.match(err.issues[1]!.message, /^"ftp:\/\/bad\.example\.com" must use http or https\./);
+        assert.match(err.issues[3]!.message, /^"\/srv\/docker" is not on the data disk mounted at "\/data"\./);
     });
 
     it("reports the meaning problems beside the shape problems: one kind never hides the other", () => {
-        assert.throws(
-            () =>
-                readStackConfig(
-                    { privateKey: KEY, hosts: [{ name: "a", host: "h", port: "22", dataDisk: { device: "vdb" }, daemon: { logMaxSze: "10m", dns: ["1.1.1"], maxConcurrentUploads: "3" } }] },
-                    readFile,
-                ),
-            (err: unknown) => {
-                assert.ok(err instanceof StackConfigError, String(err));
-                assert.deepEqual(
-                    err.issues.map((i) => i.key),
-                    [
-                        "docker-host:hosts[0] (a).port",
-                        "docker-host:hosts[0] (a).daemon.maxConcurrentUploads",
-                        "docker-host:hosts[0] (a).daemon.logMaxSze",
-                        "docker-host:hosts[0] (a).dataDisk.device",
-                        "docker-host:hosts[0] (a).daemon.dns[0]",
-                    ],
-                );
-                return true;
-            },
+        const err = refusal({ privateKey: KEY, hosts: [{ name: "a", host: "h", port: "22", dataDisk: { device: "vdb" }, daemon: { logMaxSze: "10m", dns: ["1.1.1"], maxConcurrentUploads: "3" } }] });
+        assert.deepEqual(
+            err.issues.map((i) => i.key),
+            [
+                "docker-host:hosts[0] (a).port",
+                "docker-host:hosts[0] (a).daemon.maxConcurrentUploads",
+                "docker-host:hosts[0] (a).daemon.logMaxSze",
+                "docker-host:hosts[0] (a).dataDisk.device",
+                "docker-host:hosts[0] (a).daemon.dns[0]",
+            ],
         );
     });
 
