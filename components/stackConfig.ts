@@ -1,7 +1,8 @@
 // Reads a stack's configuration (Pulumi.<stack>.yaml: hosts, shared defaults, per-host overrides, rollout,
 // registry cache) into typed, validated host configurations (DockerHostConfig, args.ts). Pure apart from the
 // injected file reader (no Pulumi resources, no provider SDK); every problem of every host is reported at
-// once, before any resource is created. A host entry's keys are the configuration's own (validate/schema.ts),
+// once, before any resource is created, under the key the stack file spells where the value is written (a
+// defaults value once, not per host). A host entry's keys are the configuration's own (validate/schema.ts),
 // flattened: the connection's beside the settings, files instead of the secret key and the pin.
 import { RunError } from "@pulumi/pulumi/errors";
 import { DaemonSettings, DockerHostConfig, Resolved } from "./dockerHost/args";
