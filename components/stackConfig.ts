@@ -106,10 +106,12 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     let named = 0;
     raw.hosts.forEach((rawHost, index) => {
         const where = `docker-host:hosts[${index}]`;
-        const host = asEntry(rawHost, where, HOST_KEYS, add);
+        const name = isRecord(rawHost) ? rawHost.name : undefined;
+        const validName = typeof name === "string" && HOST_NAME.test(name);
+        // An unknown key named like every other problem of the host, once the host has a name to go by.
+        const host = asEntry(rawHost, validName ? `${where} (${name})` : where, HOST_KEYS, add);
         if (!host) return;
-        const name = host.name;
-        if (typeof name !== "string" || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
+        if (!validName) {
             add(`${where}.name`, `${describeValue(name)} is not a host name. Fix: lower-case letters, digits and dashes, e.g. "web-1".`);
             return;
         }
@@ -153,6 +155,9 @@ export function readStackConfig(raw: RawStackConfig, readFile: (path: string) =>
     if (issues.length > 0) throw new StackConfigError(issues);
     return { hosts, rollout, ...(registryCache ? { registryCache } : {}) };
 }
+
+/** A host's name: its resource name. */
+const HOST_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** How problems of the secret config value docker-host:privateKey are reported. */
 const SECRET_KEY = "docker-host:privateKey";

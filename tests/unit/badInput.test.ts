@@ -466,7 +466,7 @@ const STACK_ROWS: Record<string, StackRow[]> = {
         s("name with capitals", stack([{ name: "Web-1", host: "10.0.0.5" }]), "docker-host:hosts[0].name", '"Web-1" is not a host name. Fix: lower-case letters, digits and dashes, e.g. "web-1".'),
         s("name a number", stack([{ name: 1, host: "10.0.0.5" }]), "docker-host:hosts[0].name", /^1 is not a host name\./),
         s("name twice", two({ host: "10.0.0.5" }, { name: "a", host: "10.0.0.6" }), "docker-host:hosts[1].name", '"a" is listed twice. Fix: give every host its own name.'),
-        s("typo of port", stack([{ name: "a", host: "10.0.0.5", prot: 22 }]), "docker-host:hosts[0].prot", /^unknown setting\. Did you mean "port"\?/),
+        s("typo of port", stack([{ name: "a", host: "10.0.0.5", prot: 22 }]), "docker-host:hosts[0] (a).prot", /^unknown setting\. Did you mean "port"\?/),
         s("a host's own bad address", stack([{ name: "a", host: "bad host" }]), "docker-host:hosts[0] (a).host", notAddress('"bad host"')),
     ],
     "same machine twice": [

@@ -166,7 +166,7 @@ describe("readStackConfig", () => {
     it("refuses duplicate host names and unknown host keys", () => {
         assert.throws(
             () => readStackConfig({ privateKey: KEY, hosts: [{ name: "a", host: "h" }, { name: "a", host: "i", prot: 22 }] }, readFile),
-            /hosts\[1\]\.prot: unknown setting\. Did you mean "port"\?[\s\S]*hosts\[1\]\.name: "a" is listed twice/,
+            /hosts\[1\] \(a\)\.prot: unknown setting\. Did you mean "port"\?[\s\S]*hosts\[1\]\.name: "a" is listed twice/,
         );
     });
 
